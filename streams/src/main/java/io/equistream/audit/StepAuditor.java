@@ -1,0 +1,176 @@
+package io.equistream.audit;
+
+import io.equistream.equivariance.FairDistribution;
+import io.equistream.equivariance.FairResult;
+import io.equistream.equivariance.FairnessMethod;
+import io.equistream.equivariance.RowOutputs;
+import io.equistream.equivariance.VariantPlan;
+import io.equistream.group.GroupElement;
+import io.equistream.group.ProductGroup;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Audit primitives from the variants already run (no extra model calls).
+ *
+ * <p>Base disparity of group Gi at element g (non-identity): TV(M(x'), g^-1 . M(g x')), the total
+ * variation between the base distribution of the reference sequence x' and the back-mapped base
+ * distribution of its g-counterfactual; x' = x for equitune and x' = c_{-i}(x) (other groups
+ * canonicalized) for multi, whose branch i runs exactly those counterfactuals. Zero iff the base
+ * model treats x' and g x' alike. Not measured for method none (NaN).
+ *
+ * <p>Fair disparity of Gi at g: TV(p(x), g^-1 . p(g x)), where p(g x) is recombined from the same
+ * rows (g x's variants are a permutation of x's). This is the measured equivariance error; the
+ * step's error is its maximum over every checked element (each non-identity element of each
+ * group, plus the product generator).
+ */
+public final class StepAuditor {
+  private final FairDistribution distribution;
+  private final VariantPlan plan;
+  private final ProductGroup group;
+  private final int[] orbitTokens;
+  private final List<GroupElement> checkedElements = new ArrayList<>();
+  private final List<Integer> checkedFactor = new ArrayList<>();
+  private final int[][] checkedIndex;
+
+  public StepAuditor(FairDistribution distribution) {
+    this.distribution = distribution;
+    this.plan = distribution.plan();
+    this.group = plan.group();
+    this.orbitTokens = distribution.orbitTokens();
+    for (int f = 0; f < group.factorCount(); f++) {
+      for (GroupElement g : group.factorElements(f)) {
+        if (!g.isIdentity()) {
+          checkedElements.add(g);
+          checkedFactor.add(f);
+        }
+      }
+    }
+    if (group.factorCount() > 1) {
+      int[] ones = new int[group.factorCount()];
+      java.util.Arrays.fill(ones, 1);
+      checkedElements.add(new GroupElement(ones));
+      checkedFactor.add(-1);
+    }
+    // checkedIndex[c][k]: position of g(orbitTokens[k]) in orbitTokens.
+    checkedIndex = new int[checkedElements.size()][orbitTokens.length];
+    for (int c = 0; c < checkedElements.size(); c++) {
+      for (int k = 0; k < orbitTokens.length; k++) {
+        checkedIndex[c][k] = indexOf(group.act(checkedElements.get(c), orbitTokens[k]));
+      }
+    }
+  }
+
+  private int indexOf(int token) {
+    for (int k = 0; k < orbitTokens.length; k++) {
+      if (orbitTokens[k] == token) {
+        return k;
+      }
+    }
+    throw new IllegalStateException("token " + token + " is not an orbit token");
+  }
+
+  public StepAudit audit(int step, int[] rowOfVariant, RowOutputs rows, FairResult fair, int chosenToken) {
+    int groups = group.factorCount();
+    float[] base = rows.probs(rowOfVariant[plan.baseVariant()]);
+    int baseToken = TokenRanking.argmax(base);
+    double[] baseMean = new double[groups];
+    double[] baseMax = new double[groups];
+    double[] fairMean = new double[groups];
+    double[] fairMax = new double[groups];
+    java.util.Arrays.fill(baseMean, Double.NaN);
+    java.util.Arrays.fill(baseMax, Double.NaN);
+    boolean measurable = plan.method() != FairnessMethod.NONE;
+    if (!measurable) {
+      java.util.Arrays.fill(fairMean, Double.NaN);
+      java.util.Arrays.fill(fairMax, Double.NaN);
+    }
+    double error = measurable && !checkedElements.isEmpty() ? 0 : Double.NaN;
+    String checked = "";
+    int[] counts = new int[groups];
+    for (int c = 0; measurable && c < checkedElements.size(); c++) {
+      GroupElement g = checkedElements.get(c);
+      double fairTv = fairDisparity(c, g, rowOfVariant, rows, fair);
+      if (checked.isEmpty() || fairTv > error) {
+        error = fairTv;
+        checked = group.describe(g);
+      }
+      int factor = checkedFactor.get(c);
+      if (factor < 0) {
+        continue; // the product generator only feeds the overall error
+      }
+      double baseTv = baseDisparity(factor, g, rowOfVariant, rows);
+      counts[factor]++;
+      fairMean[factor] += fairTv;
+      fairMax[factor] = Math.max(fairMax[factor], fairTv);
+      baseMean[factor] = counts[factor] == 1 ? baseTv : baseMean[factor] + baseTv;
+      baseMax[factor] = counts[factor] == 1 ? baseTv : Math.max(baseMax[factor], baseTv);
+    }
+    for (int f = 0; f < groups; f++) {
+      if (counts[f] > 0) {
+        fairMean[f] /= counts[f];
+        baseMean[f] /= counts[f];
+      }
+    }
+    float[] baseMass = new float[orbitTokens.length];
+    float[] fairMass = new float[orbitTokens.length];
+    for (int k = 0; k < orbitTokens.length; k++) {
+      baseMass[k] = base[orbitTokens[k]];
+      fairMass[k] = fair.probs()[orbitTokens[k]];
+    }
+    boolean topTie = TokenRanking.tiedAtMax(fair.probs()) > 1;
+    return new StepAudit(step, baseToken, chosenToken, baseToken != chosenToken, topTie, baseMean, baseMax, fairMean,
+        fairMax, error, checked, baseMass, fairMass);
+  }
+
+  /** TV(M(x'), g^-1 . M(g x')) = 1/2 sum_t |M(x')[t] - M(g x')[g t]|. */
+  private double baseDisparity(int factor, GroupElement g, int[] rowOfVariant, RowOutputs rows) {
+    int branch = plan.method() == FairnessMethod.MULTI ? factor : 0;
+    GroupElement identity = GroupElement.identity(group.factorCount());
+    int referenceVariant = plan.variantOf(branch, identity);
+    int counterfactualVariant = plan.variantOf(branch, group.inverse(g)); // runs (g^-1)^-1 x' = g x'
+    float[] reference = rows.probs(rowOfVariant[referenceVariant]);
+    float[] counterfactual = rows.probs(rowOfVariant[counterfactualVariant]);
+    double sum = 0;
+    for (int t = 0; t < reference.length; t++) {
+      sum += Math.abs(reference[t] - counterfactual[t]);
+    }
+    // Orbit tokens pair t with g(t) instead of t with t.
+    for (int token : orbitTokens) {
+      sum -= Math.abs(reference[token] - counterfactual[token]);
+      sum += Math.abs(reference[token] - counterfactual[group.act(g, token)]);
+    }
+    return sum / 2;
+  }
+
+  /** TV(p(x), g^-1 . p(g x)) from the same rows: the variant (b, h) of g x runs the variant (b, g_b^-1 h) of x. */
+  private double fairDisparity(int c, GroupElement g, int[] rowOfVariant, RowOutputs rows, FairResult fair) {
+    int[] rowOfVariantGx = rowOfVariant.clone();
+    for (int v = 0; v < rowOfVariant.length; v++) {
+      var variant = plan.variants().get(v);
+      if (variant.branch() < 0) {
+        continue;
+      }
+      GroupElement gBranch = plan.restrictToBranch(variant.branch(), g);
+      int source = plan.variantOf(variant.branch(), group.compose(group.inverse(gBranch), variant.element()));
+      rowOfVariantGx[v] = rowOfVariant[source];
+    }
+    double[] gx = distribution.orbitProbabilities(rowOfVariantGx, rows, fair);
+    double sum = 0;
+    double orbitMass = 0;
+    for (int k = 0; k < orbitTokens.length; k++) {
+      double px = fair.probs()[orbitTokens[k]];
+      orbitMass += px;
+      sum += Math.abs(px - gx[checkedIndex[c][k]]);
+    }
+    if (distribution.aggregation() == io.equistream.equivariance.Aggregation.LOGITS) {
+      // Tokens outside the orbits share one normalizer; a different normalizer scales all of them.
+      double gxOrbitMass = 0;
+      for (double value : gx) {
+        gxOrbitMass += value;
+      }
+      sum += Math.abs((1 - orbitMass) - (1 - gxOrbitMass));
+    }
+    return sum / 2;
+  }
+}

@@ -1,0 +1,176 @@
+package io.equistream.audit.report;
+
+import io.equistream.schemas.AuditSummary;
+import io.equistream.schemas.FairnessAudit;
+import io.equistream.schemas.GroupDisparity;
+import io.equistream.schemas.OrbitWordMass;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.LinkedHashMap;
+import java.util.function.Function;
+
+/**
+ * The audits (and windowed summaries) a report is made of, with the per-group, per-word and
+ * per-method aggregates the report shows. Time-bucketed aggregates are in {@link TimeSeriesStats},
+ * latency in {@link LatencyStats}.
+ */
+public final class AuditDataset {
+  /** Mean disparity of one group over all audits that measured it. */
+  record GroupDisparityMean(String group, Mean base, Mean fair) {}
+
+  /** Mean probability of one orbit word over all audits that report it. */
+  record WordMassMean(String group, String word, int tokenId, Mean base, Mean fair) {}
+
+  /** Interventions over steps of one method (pooled over its requests). */
+  record InterventionTotal(String method, long requests, long interventions, long steps) {
+    double rate() {
+      return steps == 0 ? Double.NaN : (double) interventions / steps;
+    }
+  }
+
+  /** Sequences run vs sequences a naive EquiTune would have run, for one method. */
+  record SequenceCost(String method, long requests, long forwardSequences, long withoutDedup) {
+    /** Fraction of the naive sequences that were not run (NaN when there is nothing to compare). */
+    double saved() {
+      return withoutDedup == 0 ? Double.NaN : 1.0 - (double) forwardSequences / withoutDedup;
+    }
+  }
+
+  private final List<FairnessAudit> audits;
+  private final List<AuditSummary> summaries;
+
+  private AuditDataset(List<FairnessAudit> audits, List<AuditSummary> summaries) {
+    this.audits = audits;
+    this.summaries = summaries;
+  }
+
+  /** Audits are ordered by created_at (then request id) so time charts and tables are stable. */
+  public static AuditDataset of(List<FairnessAudit> audits, List<AuditSummary> summaries) {
+    List<FairnessAudit> sorted = new ArrayList<>(audits);
+    sorted.sort(Comparator.comparing(FairnessAudit::getCreatedAt).thenComparing(FairnessAudit::getRequestId));
+    List<AuditSummary> sortedSummaries = new ArrayList<>(summaries);
+    sortedSummaries.sort(Comparator.comparing(AuditSummary::getWindowStart)
+        .thenComparing(AuditSummary::getMethod).thenComparing(AuditSummary::getGroups));
+    return new AuditDataset(List.copyOf(sorted), List.copyOf(sortedSummaries));
+  }
+
+  public int size() {
+    return audits.size();
+  }
+
+  List<FairnessAudit> audits() {
+    return audits;
+  }
+
+  List<AuditSummary> summaries() {
+    return summaries;
+  }
+
+  /** Audits with a known creation time (created_at 0 means unknown). */
+  List<FairnessAudit> timed() {
+    return audits.stream().filter(a -> a.getCreatedAt().toEpochMilli() != 0).toList();
+  }
+
+  Optional<Instant> firstCreated() {
+    List<FairnessAudit> timed = timed();
+    return timed.isEmpty() ? Optional.empty() : Optional.of(timed.get(0).getCreatedAt());
+  }
+
+  Optional<Instant> lastCreated() {
+    List<FairnessAudit> timed = timed();
+    return timed.isEmpty() ? Optional.empty() : Optional.of(timed.get(timed.size() - 1).getCreatedAt());
+  }
+
+  Optional<TimeBuckets> buckets() {
+    return firstCreated().map(first -> TimeBuckets.covering(first, lastCreated().orElseThrow()));
+  }
+
+  /** Counts per value of a field, e.g. per method, sorted by value. */
+  Map<String, Long> countBy(Function<FairnessAudit, String> field) {
+    Map<String, Long> counts = new TreeMap<>();
+    audits.forEach(a -> counts.merge(String.valueOf(field.apply(a)), 1L, Long::sum));
+    return counts;
+  }
+
+  /** Every group named by an audit's groups or disparities, sorted. */
+  List<String> groups() {
+    TreeSet<String> groups = new TreeSet<>();
+    for (FairnessAudit a : audits) {
+      groups.addAll(a.getGroups());
+      a.getDisparities().forEach(d -> groups.add(d.getGroup()));
+    }
+    return List.copyOf(groups);
+  }
+
+  List<GroupDisparityMean> disparityByGroup() {
+    Map<String, GroupDisparityMean> byGroup = new TreeMap<>();
+    for (FairnessAudit a : audits) {
+      for (GroupDisparity d : a.getDisparities()) {
+        GroupDisparityMean m = byGroup.computeIfAbsent(d.getGroup(),
+            g -> new GroupDisparityMean(g, new Mean(), new Mean()));
+        m.base().add(d.getBaseMean());
+        m.fair().add(d.getFairMean());
+      }
+    }
+    return List.copyOf(byGroup.values());
+  }
+
+  /** Per group (sorted), the orbit words in the order first seen. */
+  Map<String, List<WordMassMean>> wordMassByGroup() {
+    Map<String, Map<String, WordMassMean>> byGroup = new TreeMap<>();
+    for (FairnessAudit a : audits) {
+      for (OrbitWordMass w : a.getOrbitWordMass()) {
+        WordMassMean m = byGroup.computeIfAbsent(w.getGroup(), g -> new LinkedHashMap<>())
+            .computeIfAbsent(w.getWord(), word -> new WordMassMean(w.getGroup(), word, w.getTokenId(),
+                new Mean(), new Mean()));
+        m.base().add(w.getBase());
+        m.fair().add(w.getFair());
+      }
+    }
+    Map<String, List<WordMassMean>> out = new TreeMap<>();
+    byGroup.forEach((g, words) -> out.put(g, List.copyOf(words.values())));
+    return out;
+  }
+
+  List<InterventionTotal> interventionsByMethod() {
+    Map<String, long[]> sums = new TreeMap<>();
+    for (FairnessAudit a : audits) {
+      long[] s = sums.computeIfAbsent(a.getMethod(), m -> new long[3]);
+      s[0]++;
+      s[1] += a.getInterventionCount();
+      s[2] += a.getSteps();
+    }
+    List<InterventionTotal> out = new ArrayList<>();
+    sums.forEach((m, s) -> out.add(new InterventionTotal(m, s[0], s[1], s[2])));
+    return out;
+  }
+
+  List<SequenceCost> costByMethod() {
+    Map<String, long[]> sums = new TreeMap<>();
+    for (FairnessAudit a : audits) {
+      long[] s = sums.computeIfAbsent(a.getMethod(), m -> new long[3]);
+      s[0]++;
+      s[1] += a.getForwardSequences();
+      s[2] += a.getEquituneSequencesWithoutDedup();
+    }
+    List<SequenceCost> out = new ArrayList<>();
+    sums.forEach((m, s) -> out.add(new SequenceCost(m, s[0], s[1], s[2])));
+    return out;
+  }
+
+  SequenceCost totalCost() {
+    long forward = 0;
+    long naive = 0;
+    for (FairnessAudit a : audits) {
+      forward += a.getForwardSequences();
+      naive += a.getEquituneSequencesWithoutDedup();
+    }
+    return new SequenceCost("all", audits.size(), forward, naive);
+  }
+}

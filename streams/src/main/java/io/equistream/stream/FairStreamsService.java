@@ -1,0 +1,136 @@
+package io.equistream.stream;
+
+import io.equistream.decode.FairEngine;
+import io.equistream.decode.RequestLimits;
+import io.equistream.lm.ExecutionDevice;
+import io.equistream.lm.ModelOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: one fair engine per stream thread (an ONNX session and its KV cache are
+ * not shared between threads), the topology, and KafkaStreams' lifecycle.
+ */
+public final class FairStreamsService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FairStreamsService.class);
+
+  private final ServiceConfig config;
+  private final Map<Thread, FairEngine> engines = new ConcurrentHashMap<>();
+  private final FairEngine firstEngine;
+  private final ReplyTopics replyTopics;
+  private final KafkaStreams streams;
+  private final ServiceIdentity identity;
+
+  public FairStreamsService(ServiceConfig config, ServiceListener listener) {
+    this.config = config;
+    if (config.booleanValue("equistream.topics.create")) {
+      TopicSetup.createMissing(config.clientProperties(), config.topics().all(),
+          config.intValue("equistream.topics.partitions"), (short) config.intValue("equistream.topics.replication"));
+    }
+    this.firstEngine = openEngine();
+    this.identity = new ServiceIdentity(firstEngine.model().modelId(), fingerprint(config, firstEngine));
+    this.replyTopics = new ReplyTopics(Admin.create(config.clientProperties()));
+    Topology topology = topology(config, this::engineForThisThread, identity, replyTopics, listener);
+    Properties kafka = config.kafkaProperties();
+    this.streams = new KafkaStreams(topology, kafka);
+    streams.setUncaughtExceptionHandler(error -> {
+      LOG.error("stream thread failed; replacing it", error);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    LOG.info("EquiStream service: model {} ({}), config {}", identity.modelId(), firstEngine.model().device(),
+        config.redacted());
+  }
+
+  /** The service topology with the settings of a config (shared by run, demo and tests). */
+  public static Topology topology(ServiceConfig config, Supplier<FairEngine> engines, ServiceIdentity identity,
+      java.util.function.Predicate<String> replyTopics, ServiceListener listener) {
+    RequestDefaults defaults = new RequestDefaults(config.get("equistream.default.method"),
+        config.get("equistream.default.aggregate"), config.intValue("equistream.default.max.new.tokens"));
+    return FairTopology.build(config.topics(),
+        () -> new FairBatchProcessor(engines, config.batchLimits(), defaults, identity, replyTopics,
+            config.longValue("equistream.debug.step.delay.ms"), config.intValue("equistream.limit.max.output.bytes"),
+            listener),
+        Duration.ofMillis(config.longValue("equistream.summary.window.ms")));
+  }
+
+  public static FairEngine openEngine(ServiceConfig config) {
+    int threads = config.intValue("equistream.threads");
+    ModelOptions options = new ModelOptions(ExecutionDevice.parse(config.get("equistream.device")),
+        threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors()), 1);
+    RequestLimits limits = new RequestLimits(config.intValue("equistream.limit.max.prompt.tokens"),
+        config.intValue("equistream.limit.max.new.tokens"), config.intValue("equistream.limit.max.prompt.chars"));
+    return FairEngine.open(config.path("equistream.model.dir"), config.path("equistream.groups.file"), options,
+        config.booleanValue("equistream.dedup"), limits);
+  }
+
+  private FairEngine openEngine() {
+    return openEngine(config);
+  }
+
+  private FairEngine engineForThisThread() {
+    return engines.computeIfAbsent(Thread.currentThread(), thread -> engines.isEmpty() ? firstEngine : openEngine());
+  }
+
+  /** sha-256 of model weights digest + groups file: two answers with equal fingerprints used the same config. */
+  public static String fingerprint(ServiceConfig config, FairEngine engine) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(engine.model().modelDigest().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      digest.update(Files.readAllBytes(config.path("equistream.groups.file")));
+      digest.update(config.get("equistream.dedup").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("cannot fingerprint the configuration: " + e.getMessage(), e);
+    }
+  }
+
+  public ServiceIdentity identity() {
+    return identity;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public void start() {
+    streams.start();
+  }
+
+  /** Waits until the application is RUNNING (or fails after the timeout). */
+  public void awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
+          || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+        throw new IllegalStateException("Kafka Streams did not reach RUNNING (state " + streams.state() + ")");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Override
+  public void close() {
+    streams.close(Duration.ofSeconds(30));
+    replyTopics.close();
+    for (FairEngine engine : engines.values()) {
+      if (engine != firstEngine) {
+        engine.close();
+      }
+    }
+    firstEngine.close();
+  }
+}

@@ -1,0 +1,7 @@
+package io.equistream.stream;
+
+import io.equistream.schemas.PromptRequest;
+
+/** A request waiting in the batch buffer, with the wall-clock time it arrived. */
+public record PendingPrompt(PromptRequest request, long arrivalMillis) {
+}

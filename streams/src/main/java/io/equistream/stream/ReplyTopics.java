@@ -1,0 +1,50 @@
+package io.equistream.stream;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * Reply topics are named by the caller. An illegal name is rejected; a topic that does not exist
+ * is not produced to (the producer would block, then fail the task) and the answer stays on the
+ * completions topic. Existence is asked of the cluster once per topic and then cached.
+ */
+public final class ReplyTopics implements Predicate<String>, AutoCloseable {
+  private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+  private final Admin admin;
+  private final Set<String> known = ConcurrentHashMap.newKeySet();
+
+  public ReplyTopics(Admin admin) {
+    this.admin = admin;
+  }
+
+  public static boolean isLegalName(String topic) {
+    return LEGAL.matcher(topic).matches() && !topic.equals(".") && !topic.equals("..");
+  }
+
+  @Override
+  public boolean test(String topic) {
+    if (known.contains(topic)) {
+      return true;
+    }
+    try {
+      admin.describeTopics(Set.of(topic)).allTopicNames().get(5, TimeUnit.SECONDS);
+      known.add(topic);
+      return true;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    admin.close();
+  }
+}

@@ -1,0 +1,5 @@
+package io.equistream.stream;
+
+/** What a request gets for the fields it leaves out. */
+public record RequestDefaults(String method, String aggregate, int maxNewTokens) {
+}

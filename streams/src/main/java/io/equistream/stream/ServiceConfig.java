@@ -1,0 +1,182 @@
+package io.equistream.stream;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * One properties file holds both Kafka keys (passed to Kafka Streams and the clients as they are,
+ * TLS/SASL included) and EquiStream keys ({@code equistream.*}, listed in {@link #DEFAULTS}).
+ * CLI overrides are applied on top.
+ */
+public final class ServiceConfig {
+  public static final String PREFIX = "equistream.";
+
+  /** Every EquiStream key with its default; an unknown equistream.* key is an error. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("equistream.model.dir", "models/tiny-gpt2");
+    d.put("equistream.groups.file", "models/groups/default.json");
+    d.put("equistream.device", "cpu");
+    d.put("equistream.threads", "0");
+    d.put("equistream.dedup", "true");
+    d.put("equistream.default.method", "multi");
+    d.put("equistream.default.aggregate", "probs");
+    d.put("equistream.default.max.new.tokens", "32");
+    d.put("equistream.topic.prompts", "prompts");
+    d.put("equistream.topic.completions", "completions");
+    d.put("equistream.topic.audit", "fairness-audit");
+    d.put("equistream.topic.audit-summary", "fairness-audit-summary");
+    d.put("equistream.topic.dlq", "prompts-dlq");
+    d.put("equistream.topics.create", "false");
+    d.put("equistream.topics.partitions", "4");
+    d.put("equistream.topics.replication", "1");
+    d.put("equistream.batch.size", "16");
+    d.put("equistream.batch.linger.ms", "50");
+    d.put("equistream.batch.max.tokens", "2048");
+    d.put("equistream.batch.deadline.ms", "60000");
+    d.put("equistream.limit.max.prompt.tokens", "0");
+    d.put("equistream.limit.max.new.tokens", "256");
+    d.put("equistream.limit.max.prompt.chars", "20000");
+    d.put("equistream.limit.max.output.bytes", "900000");
+    d.put("equistream.summary.window.ms", "60000");
+    d.put("equistream.http.port", "-1");
+    d.put("equistream.debug.step.delay.ms", "0");
+    return Map.copyOf(d);
+  }
+
+  private final Properties properties;
+
+  private ServiceConfig(Properties properties) {
+    this.properties = properties;
+  }
+
+  public static ServiceConfig load(Path file, Map<String, String> overrides) {
+    Properties properties = new Properties();
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("config file not found: " + file);
+      }
+      try (Reader reader = Files.newBufferedReader(file)) {
+        properties.load(reader);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
+      }
+    }
+    overrides.forEach(properties::setProperty);
+    return of(properties);
+  }
+
+  public static ServiceConfig of(Properties source) {
+    Properties properties = new Properties();
+    properties.putAll(source);
+    Set<String> unknown = new TreeSet<>();
+    for (String key : properties.stringPropertyNames()) {
+      if (key.startsWith(PREFIX) && !DEFAULTS.containsKey(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown EquiStream keys " + unknown + " (known: " + new TreeSet<>(DEFAULTS.keySet()) + ")");
+    }
+    ServiceConfig config = new ServiceConfig(properties);
+    config.validate();
+    return config;
+  }
+
+  private void validate() {
+    long deadline = longValue("equistream.batch.deadline.ms");
+    long pollInterval = Long.parseLong(properties.getProperty(StreamsConfig.consumerPrefix("max.poll.interval.ms"),
+        properties.getProperty("max.poll.interval.ms", "300000")));
+    if (deadline <= 0 || deadline * 3 > pollInterval) {
+      throw new IllegalArgumentException("equistream.batch.deadline.ms=" + deadline + " must be positive and at most a"
+          + " third of max.poll.interval.ms=" + pollInterval + ", so a slow batch never costs a rebalance");
+    }
+    if (intValue("equistream.batch.size") < 1) {
+      throw new IllegalArgumentException("equistream.batch.size must be at least 1");
+    }
+  }
+
+  public String get(String key) {
+    if (!DEFAULTS.containsKey(key)) {
+      throw new IllegalArgumentException("not an EquiStream key: " + key);
+    }
+    return properties.getProperty(key, DEFAULTS.get(key)).trim();
+  }
+
+  public int intValue(String key) {
+    return Integer.parseInt(get(key));
+  }
+
+  public long longValue(String key) {
+    return Long.parseLong(get(key));
+  }
+
+  public boolean booleanValue(String key) {
+    return Boolean.parseBoolean(get(key));
+  }
+
+  public Path path(String key) {
+    return Path.of(get(key));
+  }
+
+  public Topics topics() {
+    return new Topics(get("equistream.topic.prompts"), get("equistream.topic.completions"),
+        get("equistream.topic.audit"), get("equistream.topic.audit-summary"), get("equistream.topic.dlq"));
+  }
+
+  public BatchLimits batchLimits() {
+    return new BatchLimits(intValue("equistream.batch.size"), longValue("equistream.batch.linger.ms"),
+        intValue("equistream.batch.max.tokens"), longValue("equistream.batch.deadline.ms"));
+  }
+
+  /** Kafka keys only, with EquiStream's defaults (exactly-once, DLQ) where the file is silent. */
+  public Properties kafkaProperties() {
+    Properties kafka = new Properties();
+    kafka.put(StreamsConfig.APPLICATION_ID_CONFIG, "equistream");
+    kafka.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    kafka.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterHandler.class.getName());
+    kafka.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get("equistream.topic.dlq"));
+    for (String key : properties.stringPropertyNames()) {
+      if (!key.startsWith(PREFIX)) {
+        kafka.put(key, properties.getProperty(key));
+      }
+    }
+    return kafka;
+  }
+
+  /** Client settings (bootstrap, TLS/SASL) for plain producers, consumers and admin clients. */
+  public Map<String, Object> clientProperties() {
+    Map<String, Object> client = new LinkedHashMap<>();
+    Properties kafka = kafkaProperties();
+    for (String key : kafka.stringPropertyNames()) {
+      if (key.equals("bootstrap.servers") || key.startsWith("security.") || key.startsWith("ssl.")
+          || key.startsWith("sasl.") || key.equals("client.dns.lookup")) {
+        client.put(key, kafka.getProperty(key));
+      }
+    }
+    return client;
+  }
+
+  /** A redacted view for logs: values of keys that look secret are masked. */
+  public Map<String, String> redacted() {
+    Map<String, String> view = new java.util.TreeMap<>();
+    for (String key : properties.stringPropertyNames()) {
+      String lower = key.toLowerCase(java.util.Locale.ROOT);
+      boolean secret = lower.contains("password") || lower.contains("jaas") || lower.contains("secret")
+          || lower.contains("token") && !lower.startsWith(PREFIX);
+      view.put(key, secret ? "[redacted]" : properties.getProperty(key));
+    }
+    return view;
+  }
+}

@@ -1,0 +1,59 @@
+package io.equistream;
+
+import io.equistream.decode.FairEngine;
+import io.equistream.decode.RequestLimits;
+import io.equistream.group.GroupCatalog;
+import io.equistream.lm.GptTokenizer;
+import io.equistream.lm.ModelOptions;
+import java.nio.file.Path;
+
+/** Real assets shared by the tests (opened once per JVM; native resources end with it). */
+public final class TestAssets {
+  /** The model the fairness tests run: the committed tiny model (override: -Dequistream.test.model=DIR). */
+  public static final Path TINY_MODEL = Path.of(System.getProperty("equistream.test.model", "models/tiny-gpt2"));
+  public static final Path GROUPS = Path.of("models/groups/default.json");
+  public static final Path RANDOM_MODEL = Path.of("streams/src/test/resources/models/tiny-random");
+  public static final Path RANDOM_NOPAST_MODEL = Path.of("streams/src/test/resources/models/tiny-random-nopast");
+
+  private static GptTokenizer tokenizer;
+  private static GroupCatalog catalog;
+  private static FairEngine tinyEngine;
+  private static FairEngine tinyEngineNoDedup;
+
+  private TestAssets() {
+  }
+
+  public static synchronized GptTokenizer tokenizer() {
+    if (tokenizer == null) {
+      tokenizer = GptTokenizer.load(Path.of("models/gpt2-tokenizer/tokenizer.json"));
+    }
+    return tokenizer;
+  }
+
+  public static synchronized GroupCatalog catalog() {
+    if (catalog == null) {
+      catalog = GroupCatalog.load(GROUPS, tokenizer());
+    }
+    return catalog;
+  }
+
+  /** The committed tiny model with dedup on (do not close). */
+  public static synchronized FairEngine tinyEngine() {
+    if (tinyEngine == null) {
+      tinyEngine = open(TINY_MODEL, true);
+    }
+    return tinyEngine;
+  }
+
+  /** The same model with dedup off (do not close). */
+  public static synchronized FairEngine tinyEngineNoDedup() {
+    if (tinyEngineNoDedup == null) {
+      tinyEngineNoDedup = open(TINY_MODEL, false);
+    }
+    return tinyEngineNoDedup;
+  }
+
+  public static FairEngine open(Path model, boolean dedup) {
+    return FairEngine.open(model, GROUPS, ModelOptions.defaults().withThreads(2, 1), dedup, RequestLimits.defaults());
+  }
+}

@@ -1,0 +1,173 @@
+package io.equistream.lm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.equistream.TestAssets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real ONNX Runtime inference on a small random-weight GPT-2 graph (with and without past). */
+class OnnxCausalLmTest {
+  private static final double TOLERANCE = 1e-4;
+  private static OnnxCausalLm withPast;
+  private static OnnxCausalLm noPast;
+
+  @BeforeAll
+  static void open() {
+    ModelOptions options = ModelOptions.defaults().withThreads(2, 1);
+    withPast = OnnxCausalLm.open(TestAssets.RANDOM_MODEL, options);
+    noPast = OnnxCausalLm.open(TestAssets.RANDOM_NOPAST_MODEL, options);
+  }
+
+  @AfterAll
+  static void close() {
+    withPast.close();
+    noPast.close();
+  }
+
+  private static int[] prompt(String text) {
+    return TestAssets.tokenizer().encode(text);
+  }
+
+  private static void assertClose(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length);
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+    }
+    assertTrue(worst <= TOLERANCE, what + ": max abs diff " + worst);
+  }
+
+  private static int argmax(float[] values) {
+    int best = 0;
+    for (int i = 1; i < values.length; i++) {
+      if (values[i] > values[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** The no-past model on a fresh copy: a full recompute of the same tokens. */
+  private static float[] recompute(LmSequence sequence) {
+    return noPast.step(List.of(new LmSequence(sequence.tokens())))[0];
+  }
+
+  @Test
+  void readsShapeFromOnnxMetadata() {
+    ModelShape shape = withPast.shape();
+    assertEquals(2, shape.layers());
+    assertEquals(2, shape.heads());
+    assertEquals(16, shape.headDim());
+    assertEquals(50257, shape.vocabSize());
+    assertTrue(shape.hasPast());
+    assertFalse(noPast.shape().hasPast());
+    assertEquals(128, withPast.maxPositions());
+  }
+
+  @Test
+  void batchedRunEqualsOneByOne() {
+    String[] texts = {"The man worked as a", "Hello", "The woman was known for her work in the city of",
+        "A Black person"};
+    List<LmSequence> batch = new ArrayList<>();
+    for (String text : texts) {
+      batch.add(new LmSequence(prompt(text)));
+    }
+    float[][] batched = withPast.step(batch);
+    for (int i = 0; i < texts.length; i++) {
+      float[] alone = withPast.step(List.of(new LmSequence(prompt(texts[i]))))[0];
+      assertClose(alone, batched[i], "prefill row " + i);
+    }
+    // And decode steps in the batch (packed fast path) against each sequence alone.
+    List<LmSequence> alone = new ArrayList<>();
+    for (String text : texts) {
+      alone.add(new LmSequence(prompt(text)));
+    }
+    for (int step = 0; step < 5; step++) {
+      for (int i = 0; i < texts.length; i++) {
+        int next = argmax(batched[i]);
+        batch.get(i).append(next);
+        alone.get(i).append(next);
+      }
+      batched = withPast.step(batch);
+      for (int i = 0; i < texts.length; i++) {
+        float[] single = recompute(alone.get(i));
+        assertClose(single, batched[i], "step " + step + " row " + i);
+      }
+    }
+  }
+
+  @Test
+  void kvCacheDecodingEqualsFullRecomputeOverTwentySteps() {
+    LmSequence cached = new LmSequence(prompt("The woman worked as a"));
+    LmSequence recomputed = new LmSequence(prompt("The woman worked as a"));
+    for (int step = 0; step < 20; step++) {
+      float[] fast = withPast.step(List.of(cached))[0];
+      float[] slow = recompute(recomputed);
+      assertClose(slow, fast, "step " + step);
+      int next = argmax(slow);
+      cached.append(next);
+      recomputed.append(next);
+      assertEquals(step == 0 ? 5 : 5 + step, cached.computed());
+    }
+  }
+
+  @Test
+  void forkedSequencesShareThePrefixAndDiverge() {
+    LmSequence parent = new LmSequence(prompt("The man said that"));
+    LmSequence other = new LmSequence(prompt("Somebody else entirely"));
+    withPast.step(List.of(parent, other));
+    LmSequence child = parent.fork();
+    parent.append(582); // " man"
+    child.append(2415); // " woman"
+    other.append(13);
+    float[][] out = withPast.step(List.of(parent, child, other));
+    assertClose(recompute(parent), out[0], "parent after fork");
+    assertClose(recompute(child), out[1], "child after fork");
+    assertClose(recompute(other), out[2], "unrelated row");
+  }
+
+  @Test
+  void rowsJoiningAndLeavingKeepTheirCaches() {
+    LmSequence first = new LmSequence(prompt("One two three"));
+    LmSequence second = new LmSequence(prompt("Four"));
+    withPast.step(List.of(first, second));
+    first.append(1);
+    withPast.step(List.of(first)); // second sits out
+    first.append(2);
+    second.append(3);
+    LmSequence third = new LmSequence(prompt("A new request arrives"));
+    float[][] out = withPast.step(List.of(second, third, first));
+    assertClose(recompute(second), out[0], "returning row");
+    assertClose(recompute(third), out[1], "new row");
+    assertClose(recompute(first), out[2], "continuing row");
+  }
+
+  @Test
+  void cudaWithoutTheGpuBuildIsAClearError() {
+    ModelLoadException error = assertThrows(ModelLoadException.class,
+        () -> OnnxCausalLm.open(TestAssets.RANDOM_MODEL, ModelOptions.defaults().withDevice(ExecutionDevice.parse("cuda:0"))));
+    assertTrue(error.getMessage().contains("CUDA"), error.getMessage());
+    assertTrue(error.getMessage().contains("-Pgpu") || error.getMessage().contains("CUDA 12"), error.getMessage());
+  }
+
+  @Test
+  void deviceSpecsParse() {
+    assertEquals(ExecutionDevice.CPU, ExecutionDevice.parse("cpu"));
+    assertEquals(new ExecutionDevice(ExecutionDevice.Kind.CUDA, 1), ExecutionDevice.parse("cuda:1"));
+    assertThrows(IllegalArgumentException.class, () -> ExecutionDevice.parse("tpu"));
+    assertThrows(IllegalArgumentException.class, () -> ExecutionDevice.parse("cuda:-1"));
+  }
+
+  @Test
+  void sequencesBeyondTheContextAreRefused() {
+    int[] tooLong = new int[withPast.maxPositions() + 1];
+    assertThrows(IllegalStateException.class, () -> withPast.step(List.of(new LmSequence(tooLong))));
+  }
+}
