@@ -34,6 +34,7 @@ public final class FairStreamsService implements AutoCloseable {
   private final ReplyTopics replyTopics;
   private final KafkaStreams streams;
   private final ServiceIdentity identity;
+  private final java.util.List<KafkaStreams.StateListener> stateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public FairStreamsService(ServiceConfig config, ServiceListener listener) {
     this.config = config;
@@ -47,6 +48,7 @@ public final class FairStreamsService implements AutoCloseable {
     Topology topology = topology(config, this::engineForThisThread, identity, replyTopics, listener);
     Properties kafka = config.kafkaProperties();
     this.streams = new KafkaStreams(topology, kafka);
+    streams.setStateListener((next, previous) -> stateListeners.forEach(l -> l.onChange(next, previous)));
     streams.setUncaughtExceptionHandler(error -> {
       LOG.error("stream thread failed; replacing it", error);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -104,6 +106,11 @@ public final class FairStreamsService implements AutoCloseable {
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /** Listens to state changes; may be added before or after start. */
+  public void addStateListener(KafkaStreams.StateListener listener) {
+    stateListeners.add(listener);
   }
 
   public void start() {
