@@ -129,11 +129,15 @@ public final class StepAuditor {
     GroupElement identity = GroupElement.identity(group.factorCount());
     int referenceVariant = plan.variantOf(branch, identity);
     int counterfactualVariant = plan.variantOf(branch, group.inverse(g)); // runs (g^-1)^-1 x' = g x'
-    float[] reference = rows.probs(rowOfVariant[referenceVariant]);
-    float[] counterfactual = rows.probs(rowOfVariant[counterfactualVariant]);
+    int referenceRow = rowOfVariant[referenceVariant];
+    int counterfactualRow = rowOfVariant[counterfactualVariant];
+    float[] reference = rows.probs(referenceRow);
+    float[] counterfactual = rows.probs(counterfactualRow);
     double sum = 0;
-    for (int t = 0; t < reference.length; t++) {
-      sum += Math.abs(reference[t] - counterfactual[t]);
+    if (referenceRow != counterfactualRow) { // same row (x' has no word of this group): only orbit tokens differ
+      for (int t = 0; t < reference.length; t++) {
+        sum += Math.abs(reference[t] - counterfactual[t]);
+      }
     }
     // Orbit tokens pair t with g(t) instead of t with t.
     for (int token : orbitTokens) {

@@ -2,9 +2,11 @@ package io.equistream.cli;
 
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;
-import io.equistream.stream.ServiceListener;
+import io.equistream.stream.observe.ObservabilityServer;
+import io.equistream.stream.observe.ServiceMetrics;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -17,16 +19,34 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ServiceConfig config = options.load();
+    int httpPort = config.intValue("equistream.http.port");
     CountDownLatch stopped = new CountDownLatch(1);
-    try (FairStreamsService service = new FairStreamsService(config, ServiceListener.NONE)) {
+    CountDownLatch closed = new CountDownLatch(1);
+    // The HTTP server starts before the model loads: live (200) and not ready (503) meanwhile.
+    try (ServiceMetrics metrics = new ServiceMetrics();
+        ObservabilityServer http = httpPort >= 0 ? ObservabilityServer.start(httpPort, metrics) : null;
+        FairStreamsService service = new FairStreamsService(config, metrics)) {
+      metrics.bind(service.streams());
+      if (http != null) {
+        http.attach(service.streams());
+        System.err.println("equistream: health and metrics on http port " + http.port());
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         stopped.countDown();
+        try {
+          // The JVM halts when the hooks return: wait for the clean close (commit, leave the group).
+          closed.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }, "equistream-shutdown"));
       service.start();
       System.err.println("equistream: running (application.id " + config.kafkaProperties().getProperty("application.id")
           + "); stop with SIGTERM or Ctrl-C");
       stopped.await();
       System.err.println("equistream: stopping");
+    } finally {
+      closed.countDown();
     }
     return 0;
   }

@@ -12,7 +12,6 @@ import io.equistream.lm.GptTokenizer;
 import io.equistream.lm.LmSequence;
 import io.equistream.lm.OnnxCausalLm;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,11 +72,11 @@ public final class FairGenerator {
         for (ActiveRequest request : running) {
           batchRows.addAll(request.rows.rows());
         }
-        float[][] logits = model.step(batchRows);
+        RowOutputs outputs = RowOutputs.withAllProbs(model.step(batchRows));
         int offset = 0;
         for (ActiveRequest request : running) {
           int count = request.rows.rows().size();
-          request.advance(new RowOutputs(Arrays.copyOfRange(logits, offset, offset + count)));
+          request.advance(outputs.slice(offset, count));
           offset += count;
         }
         running.removeIf(request -> request.finish != null);

@@ -17,18 +17,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Builds the Avro answers (completion + audit) for OK, REJECTED and FAILED requests. */
-final class CompletionRecords {
+public final class CompletionRecords {
   /** One request's answer pair. */
-  record Answer(FairCompletion completion, FairnessAudit audit) {
+  public record Answer(FairCompletion completion, FairnessAudit audit) {
   }
 
   private final ServiceIdentity identity;
 
-  CompletionRecords(ServiceIdentity identity) {
+  public CompletionRecords(ServiceIdentity identity) {
     this.identity = identity;
   }
 
-  Answer ok(PendingPrompt pending, GenerationResult result, long queueMs, long inferenceMs, Instant completedAt) {
+  public Answer ok(PendingPrompt pending, GenerationResult result, long queueMs, long inferenceMs, Instant completedAt) {
     PromptRequest request = pending.request();
     long totalMs = Math.max(0, completedAt.toEpochMilli() - pending.arrivalMillis());
     List<String> groups = result.request().group().names();
@@ -77,7 +77,7 @@ final class CompletionRecords {
     return new Answer(completion, audit);
   }
 
-  Answer notServed(PendingPrompt pending, CompletionStatus status, String reason, Instant completedAt) {
+  public Answer notServed(PendingPrompt pending, CompletionStatus status, String reason, Instant completedAt) {
     PromptRequest request = pending.request();
     long totalMs = Math.max(0, completedAt.toEpochMilli() - pending.arrivalMillis());
     FairCompletion completion = base(request, status, reason)

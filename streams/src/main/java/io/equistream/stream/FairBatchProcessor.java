@@ -153,7 +153,7 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
       } catch (RequestRejectedException e) {
         rejected.put(i, e.getMessage());
       } catch (RuntimeException e) {
-        LOG.error("request could not be prepared: {}", e.toString());
+        LOG.error("request {} could not be prepared: {}", pending.get(i).request().getRequestId(), e.toString());
         outcomes.put(i, "request could not be prepared: " + e.getMessage());
       }
     }
@@ -215,7 +215,7 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
           outcomes.put(index, engine.generator().generate(List.of(requests.get(index)), deadlineNanos,
               this::afterStep).get(0));
         } catch (RuntimeException failure) {
-          LOG.error("request failed in generation: {}", failure.toString());
+          LOG.error("request {} failed in generation: {}", requests.get(index).id(), failure.toString());
           outcomes.put(index, "generation failed: " + failure.getMessage());
         }
       }

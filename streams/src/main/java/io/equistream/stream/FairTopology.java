@@ -39,7 +39,7 @@ public final class FairTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(FairBatchProcessor.BUFFER_STORE), Serdes.Long(), PendingPromptSerde.create()));
     KStream<String, Object> answers = builder
-        .stream(topics.prompts(), Consumed.with(keys, promptSerde))
+        .stream(topics.prompts(), Consumed.with(keys, StrictUtf8PromptSerde.create()))
         .process(fairBatches, FairBatchProcessor.BUFFER_STORE);
 
     // 2. Every request's completion (OK, REJECTED or FAILED) -> completions, and the reply topic it named.

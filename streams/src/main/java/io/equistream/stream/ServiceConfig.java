@@ -14,7 +14,9 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * One properties file holds both Kafka keys (passed to Kafka Streams and the clients as they are,
  * TLS/SASL included) and EquiStream keys ({@code equistream.*}, listed in {@link #DEFAULTS}).
- * CLI overrides are applied on top.
+ * CLI overrides are applied on top. TLS/SASL keys ({@code security.protocol}, {@code ssl.*},
+ * {@code sasl.*}) reach Kafka Streams through {@link #kafkaProperties()} and every plain client
+ * through {@link #clientProperties()}; logs only ever show {@link #redacted()}.
  */
 public final class ServiceConfig {
   public static final String PREFIX = "equistream.";
@@ -43,7 +45,7 @@ public final class ServiceConfig {
     d.put("equistream.batch.size", "16");
     d.put("equistream.batch.linger.ms", "50");
     d.put("equistream.batch.max.tokens", "2048");
-    d.put("equistream.batch.deadline.ms", "60000");
+    d.put("equistream.batch.deadline.ms", "45000");
     d.put("equistream.limit.max.prompt.tokens", "0");
     d.put("equistream.limit.max.new.tokens", "256");
     d.put("equistream.limit.max.prompt.chars", "20000");
@@ -97,9 +99,12 @@ public final class ServiceConfig {
     long deadline = longValue("equistream.batch.deadline.ms");
     long pollInterval = Long.parseLong(properties.getProperty(StreamsConfig.consumerPrefix("max.poll.interval.ms"),
         properties.getProperty("max.poll.interval.ms", "300000")));
-    if (deadline <= 0 || deadline * 3 > pollInterval) {
+    // Kafka Streams stops processing to poll once half of max.poll.interval.ms has passed, checked
+    // between records: one batch may start just before that and a punctuation flush may follow,
+    // so 1/2 + 2 deadlines (+ a step's overshoot) must stay under the interval.
+    if (deadline <= 0 || deadline * 6 > pollInterval) {
       throw new IllegalArgumentException("equistream.batch.deadline.ms=" + deadline + " must be positive and at most a"
-          + " third of max.poll.interval.ms=" + pollInterval + ", so a slow batch never costs a rebalance");
+          + " sixth of max.poll.interval.ms=" + pollInterval + ", so a slow batch never costs a rebalance");
     }
     if (intValue("equistream.batch.size") < 1) {
       throw new IllegalArgumentException("equistream.batch.size must be at least 1");
@@ -172,11 +177,21 @@ public final class ServiceConfig {
   public Map<String, String> redacted() {
     Map<String, String> view = new java.util.TreeMap<>();
     for (String key : properties.stringPropertyNames()) {
-      String lower = key.toLowerCase(java.util.Locale.ROOT);
-      boolean secret = lower.contains("password") || lower.contains("jaas") || lower.contains("secret")
-          || lower.contains("token") && !lower.startsWith(PREFIX);
-      view.put(key, secret ? "[redacted]" : properties.getProperty(key));
+      view.put(key, isSecret(key) ? "[redacted]" : properties.getProperty(key));
     }
     return view;
+  }
+
+  /**
+   * Keys whose values must never be logged: passwords (ssl.key.password, ssl.keystore.password,
+   * ssl.truststore.password, ...), sasl.jaas.config, secrets, credentials, PEM private keys
+   * (ssl.keystore.key), passphrases, basic-auth user info and (outside equistream.*) tokens.
+   */
+  public static boolean isSecret(String key) {
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
+    return lower.contains("password") || lower.contains("jaas") || lower.contains("secret")
+        || lower.contains("credentials") || lower.contains("passphrase") || lower.contains("user.info")
+        || lower.endsWith("keystore.key") || lower.contains("private.key")
+        || lower.contains("token") && !lower.startsWith(PREFIX);
   }
 }

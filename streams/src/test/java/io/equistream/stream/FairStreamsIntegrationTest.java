@@ -191,9 +191,9 @@ class FairStreamsIntegrationTest {
   @Test
   void aSlowModelNeverCostsARebalanceOrADuplicate() throws Exception {
     // Each step sleeps 250 ms and requests ask for 40 tokens (10 s per batch unbounded), but the batch
-    // deadline (2 s) keeps every poll inside max.poll.interval.ms (6.5 s).
+    // deadline (2 s) keeps every poll inside max.poll.interval.ms (12 s).
     Map<String, String> slow = Map.of("equistream.debug.step.delay.ms", "250", "equistream.batch.deadline.ms", "2000",
-        "max.poll.interval.ms", "6500", "equistream.batch.size", "4", "equistream.default.max.new.tokens", "40");
+        "max.poll.interval.ms", "12000", "equistream.batch.size", "4", "equistream.default.max.new.tokens", "40");
     List<KafkaStreams.State> transitions = new CopyOnWriteArrayList<>();
     try (FairStreamsService service = service("slow", slow);
         ChatbotClient client = new ChatbotClient(kafka.clientProperties(), "prompts-slow", "completions-slow", false)) {

@@ -1,0 +1,159 @@
+package io.equistream.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.equistream.decode.FairEngine;
+import io.equistream.decode.RequestLimits;
+import io.equistream.equivariance.FairnessMethod;
+import io.equistream.lm.ModelOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark: (1) the fair decoder in-process over methods, dedup, group sets, prompt kinds and
+ * concurrency; (2) end to end through Kafka against the in-process decoder; (3) peak memory;
+ * then the targets of issue 6, measured vs wanted. Writes JSON and an SVG chart.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the fair decoder and the Kafka path.")
+public final class BenchCommand implements Callable<Integer> {
+  private static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
+  private static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
+
+  @Option(names = "--model", defaultValue = "target/gpt2-124m-random",
+      description = "Model directory. Default: ${DEFAULT-VALUE} (made by models/scripts/train_tiny_gpt2.py --full-size-random).")
+  Path model;
+
+  @Option(names = "--groups-file", defaultValue = "models/groups/default.json")
+  Path groupsFile;
+
+  @Option(names = "--quick", description = "A short run (smoke test): few configurations and tokens.")
+  boolean quick;
+
+  @Option(names = "--tokens", defaultValue = "16", description = "New tokens per request. Default: ${DEFAULT-VALUE}")
+  int tokens;
+
+  @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+  int threads;
+
+  @Option(names = "--kafka-requests", defaultValue = "64", description = "Requests for the Kafka part (0 = skip it).")
+  int kafkaRequests;
+
+  @Option(names = "--out", defaultValue = "target/bench", description = "Output directory for bench.json and bench.svg.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    int newTokens = quick ? Math.min(tokens, 4) : tokens;
+    int intra = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+    ModelOptions options = ModelOptions.defaults().withThreads(intra, 1);
+    Files.createDirectories(out);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("model", model.toString());
+    report.put("machine", machine());
+    report.put("new_tokens", newTokens);
+    MemoryProbe.resetPeaks();
+    List<DecoderBench.Result> decoder = new ArrayList<>();
+    try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
+        FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
+      DecoderBench bench = new DecoderBench(dedup, plain, newTokens);
+      List<Config> configs = configs();
+      for (int i = 0; i < configs.size(); i++) {
+        Config c = configs.get(i);
+        DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency);
+        decoder.add(result);
+        System.err.printf(Locale.ROOT, "[%d/%d] %-8s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f seq/step%n",
+            i + 1, configs.size(), result.method(), result.dedup() ? "dedup" : "no-dedup", result.groups(),
+            result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
+            result.sequencesPerStep());
+      }
+      report.put("decoder", decoder);
+      report.put("memory", Map.of("peak_heap_bytes", MemoryProbe.peakHeapBytes(), "peak_rss_bytes",
+          MemoryProbe.peakResidentBytes()));
+      if (kafkaRequests > 0) {
+        int requests = quick ? Math.min(kafkaRequests, 16) : kafkaRequests;
+        List<String> prompts = kafkaPrompts(requests);
+        KafkaBench.Result kafka = new KafkaBench(model.toString(), "multi", newTokens, 16)
+            .run(dedup, prompts, line -> System.err.println("[kafka] " + line));
+        report.put("kafka", kafka);
+      }
+    }
+    Map<String, Object> targets = Targets.evaluate(decoder, (KafkaBench.Result) report.get("kafka"));
+    report.put("targets", targets);
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    json.writeValue(out.resolve("bench.json").toFile(), report);
+    Files.writeString(out.resolve("bench.svg"), BenchChart.svg(decoder, "EquiStream decoder, " + model.getFileName()
+        + " on " + machine()));
+    System.out.println(Targets.table(decoder, (KafkaBench.Result) report.get("kafka"), report));
+    System.out.println("wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.svg"));
+    return 0;
+  }
+
+  private record Config(FairnessMethod method, boolean dedup, List<String> groups, String prompt, int attributes,
+      int concurrency) {
+  }
+
+  /** Prompts by how many groups they have words of (with words off orbit[0], the costliest case). */
+  private static String prompt(int attributes, List<String> groups) {
+    if (attributes == 0) {
+      return "The person worked as a";
+    }
+    if (attributes == 1) {
+      return "The woman worked as a";
+    }
+    return groups.size() == 4 ? "The gay Jewish Hispanic woman worked as a" : "The Jewish Hispanic woman worked as a";
+  }
+
+  private List<Config> configs() {
+    List<Config> configs = new ArrayList<>();
+    List<Integer> concurrencies = quick ? List.of(1, 4) : List.of(1, 16);
+    List<List<String>> groupSets = quick ? List.of(THREE_GROUPS) : List.of(THREE_GROUPS, FOUR_GROUPS);
+    for (int concurrency : concurrencies) {
+      for (List<String> groups : groupSets) {
+        for (int attributes : List.of(0, 1, groups.size())) {
+          String prompt = prompt(attributes, groups);
+          configs.add(new Config(FairnessMethod.NONE, true, groups, prompt, attributes, concurrency));
+          for (FairnessMethod method : List.of(FairnessMethod.EQUITUNE, FairnessMethod.MULTI)) {
+            for (boolean dedup : quick ? List.of(true) : List.of(true, false)) {
+              configs.add(new Config(method, dedup, groups, prompt, attributes, concurrency));
+            }
+          }
+        }
+      }
+    }
+    return configs;
+  }
+
+  private static List<String> kafkaPrompts(int count) {
+    String[] subjects = {"The man", "The woman", "The Black person", "The gay person", "The Muslim woman",
+        "The Hispanic man", "The Jewish woman", "The White person"};
+    String[] contexts = {"worked as", "was known for", "was described as", "had a job as"};
+    List<String> prompts = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      prompts.add(subjects[i % subjects.length] + " " + contexts[(i / subjects.length) % contexts.length]);
+    }
+    return prompts;
+  }
+
+  static String machine() {
+    String cpu = "unknown CPU";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          cpu = line.substring(line.indexOf(':') + 1).trim();
+          break;
+        }
+      }
+    } catch (java.io.IOException ignored) {
+      // keep "unknown CPU"
+    }
+    return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+  }
+}

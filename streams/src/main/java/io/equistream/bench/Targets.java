@@ -1,0 +1,115 @@
+package io.equistream.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Issue 6's targets as ratios from one run: measured vs wanted. */
+final class Targets {
+  private static final String THREE = "2x4x4";
+
+  private Targets() {
+  }
+
+  record Check(String target, double measured, String comparison, double wanted, boolean met) {
+  }
+
+  static Map<String, Object> evaluate(List<DecoderBench.Result> results, KafkaBench.Result kafka) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Check> checks = checks(results, kafka);
+    out.put("checks", checks);
+    out.put("met", checks.stream().filter(Check::met).count());
+    out.put("total", checks.size());
+    return out;
+  }
+
+  static List<Check> checks(List<DecoderBench.Result> results, KafkaBench.Result kafka) {
+    List<Check> checks = new ArrayList<>();
+    int maxConcurrency = results.stream().mapToInt(DecoderBench.Result::concurrency).max().orElse(1);
+    for (int concurrency : List.of(1, maxConcurrency)) {
+      ratio(results, "multi", "equitune", 3, concurrency).ifPresent(r -> checks.add(check(
+          "multi/equitune ms per token, 2x4x4, all attributes, x" + concurrency, r, "<=", 1.15 * 10 / 32)));
+    }
+    for (String method : List.of("equitune", "multi")) {
+      ratio(results, method, "none", 0, 1).ifPresent(r -> checks.add(check(
+          method + "/none ms per token, no orbit word (dedup)", r, "<=", 1.15)));
+      ratio(results, method, "none", 1, 1).ifPresent(r -> checks.add(check(
+          method + "/none ms per token, one attribute (dedup)", r, "<=", 2.3)));
+    }
+    for (String method : List.of("none", "multi", "equitune")) {
+      Optional<DecoderBench.Result> one = find(results, method, 3, 1);
+      Optional<DecoderBench.Result> many = find(results, method, 3, maxConcurrency);
+      if (one.isPresent() && many.isPresent() && maxConcurrency > 1) {
+        checks.add(check(method + ": tokens/s at x" + maxConcurrency + " / at x1 (2x4x4, all attributes)",
+            many.get().tokensPerSecond() / one.get().tokensPerSecond(), ">=", 3));
+      }
+    }
+    if (kafka != null) {
+      checks.add(check("Kafka / in-process tokens/s at saturation", kafka.kafkaTokensPerSecond()
+          / kafka.inProcessTokensPerSecond(), ">=", 0.85));
+      checks.add(check("p99 / p50 latency at half load", kafka.p99Ms() / kafka.p50Ms(), "<=", 2));
+    }
+    long rss = MemoryProbe.peakResidentBytes();
+    if (rss > 0) {
+      checks.add(check("peak resident memory, GiB (decoder + Kafka)", rss / (1024.0 * 1024 * 1024), "<=", 4));
+    }
+    return checks;
+  }
+
+  private static Check check(String target, double measured, String comparison, double wanted) {
+    boolean met = comparison.equals("<=") ? measured <= wanted : measured >= wanted;
+    return new Check(target, measured, comparison, wanted, met);
+  }
+
+  private static Optional<DecoderBench.Result> find(List<DecoderBench.Result> results, String method, int attributes,
+      int concurrency) {
+    return results.stream()
+        .filter(r -> r.method().equals(method) && r.dedup() && r.groups().equals(THREE)
+            && r.attributes() == attributes && r.concurrency() == concurrency)
+        .findFirst();
+  }
+
+  private static Optional<Double> ratio(List<DecoderBench.Result> results, String method, String baseline,
+      int attributes, int concurrency) {
+    Optional<DecoderBench.Result> a = find(results, method, attributes, concurrency);
+    Optional<DecoderBench.Result> b = find(results, baseline, attributes, concurrency);
+    return a.isPresent() && b.isPresent() ? Optional.of(a.get().msPerToken() / b.get().msPerToken()) : Optional.empty();
+  }
+
+  /** The Markdown tables the README carries. */
+  static String table(List<DecoderBench.Result> results, KafkaBench.Result kafka, Map<String, Object> report) {
+    StringBuilder md = new StringBuilder();
+    md.append("Model ").append(report.get("model")).append(" on ").append(report.get("machine")).append(", ")
+        .append(report.get("new_tokens")).append(" new tokens per request, greedy, aggregate=probs\n\n");
+    md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    for (DecoderBench.Result r : results) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f |%n", r.method(),
+          r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(),
+          r.tokensPerSecond()));
+    }
+    if (kafka != null) {
+      md.append(String.format(Locale.ROOT, "%nKafka (in-JVM KRaft, exactly-once, batch %d, %d requests, multi): "
+              + "in-process %.1f tokens/s; Kafka %.1f tokens/s, %.2f completions/s at saturation; at half load"
+              + " (%.2f req/s) latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms%n", kafka.batchSize(), kafka.requests(),
+          kafka.inProcessTokensPerSecond(), kafka.kafkaTokensPerSecond(), kafka.kafkaCompletionsPerSecond(),
+          kafka.halfLoadRatePerSecond(), kafka.p50Ms(), kafka.p95Ms(), kafka.p99Ms()));
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> memory = (Map<String, Object>) report.get("memory");
+    if (memory != null) {
+      md.append(String.format(Locale.ROOT, "%nPeak heap %.0f MiB, peak resident set %.0f MiB%n",
+          ((Number) memory.get("peak_heap_bytes")).doubleValue() / (1 << 20),
+          ((Number) memory.get("peak_rss_bytes")).doubleValue() / (1 << 20)));
+    }
+    md.append("\n| target | measured | wanted | met |\n|---|---|---|---|\n");
+    for (Check c : checks(results, kafka)) {
+      md.append(String.format(Locale.ROOT, "| %s | %.3f | %s %.3f | %s |%n", c.target(), c.measured(), c.comparison(),
+          c.wanted(), c.met() ? "yes" : "no"));
+    }
+    return md.toString();
+  }
+}

@@ -1,0 +1,239 @@
+package io.equistream.stream.observe;
+
+import io.equistream.schemas.CompletionStatus;
+import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairnessAudit;
+import io.equistream.schemas.GroupDisparity;
+import io.equistream.stream.ServiceListener;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The service's Micrometer metrics, fed by {@link ServiceListener} events, plus Kafka Streams' own
+ * metrics ({@link #bind(KafkaStreams)}) and JVM metrics, scraped in the Prometheus text format.
+ *
+ * <p>Prometheus names (Micrometer adds {@code _total} to counters and {@code _seconds} to timers):
+ * <ul>
+ *   <li>{@code equistream_tokens_generated_total} and {@code equistream_tokens_per_second} (gauge,
+ *       generated tokens per second over the last {@link #DEFAULT_RATE_WINDOW_SECONDS} s)
+ *   <li>{@code equistream_forward_sequences_total} (distinct sequences run through the model) and
+ *       {@code equistream_equitune_sequences_without_dedup_total} (what a naive EquiTune would run);
+ *       their difference is what deduplication saved
+ *   <li>{@code equistream_requests_total{status=ok|rejected|failed,method}}
+ *   <li>{@code equistream_disparity_base} and {@code equistream_disparity_fair} (summaries: count,
+ *       sum, max, quantiles 0.5/0.9/0.99; tags {@code group}, {@code method}): per request and group,
+ *       the mean disparity of the base and of the fair next-token distribution (NaN is skipped)
+ *   <li>{@code equistream_intervention_rate{method}} (summary, same shape): share of steps where the
+ *       fair token differed from the base token
+ *   <li>{@code equistream_request_latency_seconds{method,status}} (histogram of total_ms),
+ *       {@code equistream_request_queue_seconds{method}} (queue_ms)
+ *   <li>{@code equistream_batch_inference_seconds}, {@code equistream_batch_size} (requests per
+ *       batch), {@code equistream_model_step_seconds}, {@code equistream_model_step_rows}
+ *   <li>{@code equistream_streams_running} (1 while Kafka Streams is RUNNING)
+ *   <li>{@code kafka_stream_*}, {@code kafka_consumer_*}, {@code kafka_producer_*}, {@code kafka_admin_*}:
+ *       Kafka Streams and client metrics; {@code jvm_*}, {@code process_*}, {@code system_*}
+ * </ul>
+ * Metrics never carry prompt or completion text; tags are bounded (method, status, group name).
+ */
+public final class ServiceMetrics implements ServiceListener, AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceMetrics.class);
+  public static final int DEFAULT_RATE_WINDOW_SECONDS = 10;
+  // Micrometer's fixed histogram buckets round fractional values up to integers, so the [0, 1]
+  // quantities (disparity, intervention rate) publish quantiles (HdrHistogram, exact doubles) instead.
+  private static final double[] QUANTILES = {0.5, 0.9, 0.99};
+  private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+  private final PrometheusMeterRegistry registry;
+  private final RateWindow tokenRate;
+  private final Counter tokens;
+  private final Counter forwardSequences;
+  private final Counter equituneSequences;
+  private final Timer batchInference;
+  private final DistributionSummary batchSize;
+  private final Timer modelStep;
+  private final DistributionSummary stepRows;
+  private final JvmGcMetrics gcMetrics;
+  private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+  private volatile KafkaStreamsMetrics streamsMetrics;
+  private volatile KafkaStreams streams;
+
+  public ServiceMetrics() {
+    this(Clock.SYSTEM, DEFAULT_RATE_WINDOW_SECONDS);
+  }
+
+  public ServiceMetrics(Clock clock, int rateWindowSeconds) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+        new io.prometheus.metrics.model.registry.PrometheusRegistry(), clock);
+    this.tokenRate = new RateWindow(clock, rateWindowSeconds);
+    this.tokens = Counter.builder("equistream.tokens.generated")
+        .description("Completion tokens generated (OK answers)").register(registry);
+    Gauge.builder("equistream.tokens.per.second", tokenRate, RateWindow::perSecond)
+        .description("Completion tokens generated per second over the last " + rateWindowSeconds + " s")
+        .register(registry);
+    this.forwardSequences = Counter.builder("equistream.forward.sequences")
+        .description("Distinct sequences run through the model, summed over decoding steps").register(registry);
+    this.equituneSequences = Counter.builder("equistream.equitune.sequences.without.dedup")
+        .description("Sequences a naive EquiTune would have run (one per group element per step)")
+        .register(registry);
+    this.batchInference = Timer.builder("equistream.batch.inference")
+        .description("Model time of one batch (all variants of all its requests)")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
+    this.batchSize = DistributionSummary.builder("equistream.batch.size")
+        .description("Requests answered per batch").serviceLevelObjectives(BATCH_BUCKETS).register(registry);
+    this.modelStep = Timer.builder("equistream.model.step")
+        .description("One decoding step: a forward pass over all packed rows of a batch")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    this.stepRows = DistributionSummary.builder("equistream.model.step.rows")
+        .description("Rows (distinct sequences) in one forward pass").serviceLevelObjectives(BATCH_BUCKETS)
+        .register(registry);
+    Gauge.builder("equistream.streams.running", this, m -> m.streams != null
+            && m.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
+        .description("1 while Kafka Streams is RUNNING, else 0").register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    this.gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+  }
+
+  /** Binds Kafka Streams' metrics (and its clients'); call once the KafkaStreams instance exists. */
+  public synchronized void bind(KafkaStreams kafkaStreams) {
+    if (streamsMetrics != null) {
+      throw new IllegalStateException("Kafka Streams metrics are already bound");
+    }
+    this.streams = kafkaStreams;
+    this.streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
+    streamsMetrics.bindTo(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  // The listener methods run on the stream thread inside processing: a metrics problem must never
+  // fail a batch, so each is guarded.
+
+  @Override
+  public void stepDone(int rows, long nanos) {
+    try {
+      modelStep.record(nanos, TimeUnit.NANOSECONDS);
+      stepRows.record(rows);
+    } catch (RuntimeException e) {
+      failed(e);
+    }
+  }
+
+  @Override
+  public void batchDone(int requests, int generated, long inferenceMs) {
+    try {
+      batchSize.record(requests);
+      if (generated > 0) {
+        batchInference.record(inferenceMs, TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException e) {
+      failed(e);
+    }
+  }
+
+  @Override
+  public void answered(FairCompletion completion, FairnessAudit audit) {
+    try {
+      recordAnswer(completion, audit);
+    } catch (RuntimeException e) {
+      failed(e);
+    }
+  }
+
+  private void failed(RuntimeException e) {
+    if (failures.getAndIncrement() < 10) {
+      LOG.warn("recording a metric failed (metrics only; processing goes on): {}", e.toString());
+    }
+  }
+
+  private void recordAnswer(FairCompletion completion, FairnessAudit audit) {
+    CompletionStatus status = completion.getStatus() == null ? CompletionStatus.FAILED : completion.getStatus();
+    String method = tagValue(completion.getMethod());
+    String statusTag = status.name().toLowerCase(Locale.ROOT);
+    Counter.builder("equistream.requests").description("Answered requests by status and fairness method")
+        .tag("status", statusTag).tag("method", method).register(registry).increment();
+    Timer.builder("equistream.request.latency")
+        .description("Request latency: request timestamp to answer (total_ms)")
+        .tag("method", method).tag("status", statusTag)
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(5)).register(registry)
+        .record(Math.max(0, completion.getTotalMs()), TimeUnit.MILLISECONDS);
+    if (status != CompletionStatus.OK) {
+      return;
+    }
+    Timer.builder("equistream.request.queue").description("Time from request timestamp to start of inference")
+        .tag("method", method).register(registry).record(Math.max(0, completion.getQueueMs()), TimeUnit.MILLISECONDS);
+    long generated = Math.max(0, completion.getCompletionTokens());
+    tokens.increment(generated);
+    tokenRate.add(generated);
+    forwardSequences.increment(Math.max(0, completion.getForwardSequences()));
+    equituneSequences.increment(Math.max(0, completion.getEquituneSequencesWithoutDedup()));
+    if (audit == null) {
+      return;
+    }
+    if (audit.getSteps() > 0 && Double.isFinite(audit.getInterventionRate())) {
+      DistributionSummary.builder("equistream.intervention.rate")
+          .description("Share of decoding steps where the fair token differed from the base token")
+          .tag("method", method).publishPercentiles(QUANTILES).register(registry)
+          .record(audit.getInterventionRate());
+    }
+    if (audit.getDisparities() != null) {
+      for (GroupDisparity disparity : audit.getDisparities()) {
+        String group = tagValue(disparity.getGroup());
+        record("equistream.disparity.base", "Mean disparity of the base model's next-token mass over a group's orbits",
+            group, method, disparity.getBaseMean());
+        record("equistream.disparity.fair", "Mean disparity of the fair next-token distribution over a group's orbits",
+            group, method, disparity.getFairMean());
+      }
+    }
+  }
+
+  private void record(String name, String description, String group, String method, double value) {
+    if (!Double.isFinite(value) || value < 0) {
+      return; // NaN (no orbit word in play) or a broken value: nothing to record
+    }
+    DistributionSummary.builder(name).description(description).tag("group", group).tag("method", method)
+        .publishPercentiles(QUANTILES).register(registry).record(value);
+  }
+
+  private static String tagValue(CharSequence value) {
+    return value == null || value.length() == 0 ? "unknown" : value.toString();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+    gcMetrics.close();
+    registry.close();
+  }
+}
