@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "equistream", mixinStandardHelpOptions = true, version = "EquiStream 0.1.0",
     description = "Provably fair (group-equivariant) GPT-2 text generation on Kafka Streams.",
     subcommands = {GenerateCommand.class, ScoreCommand.class, DemoCommand.class, RunCommand.class, AskCommand.class,
-        ProduceCommand.class, ConsumeCommand.class, io.equistream.bench.BenchCommand.class, io.equistream.audit.report.ReportCommand.class})
+        ProduceCommand.class, ConsumeCommand.class, io.equistream.bench.BenchCommand.class, io.equistream.audit.report.ReportCommand.class,
+        io.equistream.replay.ReplayCommand.class})
 public final class EquiStreamCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
