@@ -100,7 +100,7 @@ public final class FairDistribution {
     }
     double normalizer = 0;
     for (float value : mixed) {
-      normalizer += Math.exp(value - max);
+      normalizer += Softmax.exp(value - max);
     }
     return new FairResult(Softmax.of(mixed), orbit, max, normalizer);
   }

@@ -1,0 +1,34 @@
+package io.equistream.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.equistream.TestAssets;
+import io.equistream.cli.EquiStreamCli;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `bench --quick` end to end (the real benchmark stays out of the test run). */
+class BenchSmokeTest {
+  @Test
+  void quickBenchWritesItsReportAndChart(@TempDir Path out) throws Exception {
+    int exit = EquiStreamCli.execute(new PrintWriter(System.err, true), "bench", "--quick", "--model",
+        TestAssets.TINY_MODEL.toString(), "--tokens", "3", "--kafka-requests", "4", "--out", out.toString());
+    assertEquals(0, exit);
+    JsonNode report = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
+    assertEquals(18, report.get("decoder").size(), "3 prompt kinds x (none + 2 methods) x 2 concurrencies");
+    for (JsonNode result : report.get("decoder")) {
+      assertTrue(result.get("msPerToken").asDouble() > 0 && result.get("tokensPerSecond").asDouble() > 0);
+    }
+    assertTrue(report.get("kafka").get("kafkaTokensPerSecond").asDouble() > 0);
+    assertTrue(report.get("memory").get("peak_heap_bytes").asLong() > 0);
+    assertTrue(report.get("targets").get("total").asInt() >= 8);
+    String svg = Files.readString(out.resolve("bench.svg"));
+    assertTrue(svg.startsWith("<svg") && svg.contains("ms per generated token"));
+  }
+}
