@@ -45,13 +45,10 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
   private final Supplier<FairEngine> engines;
   private final BatchLimits limits;
   private final RequestDefaults defaults;
-  private final CompletionRecords records;
+  private final BatchAnswerer answerer;
   private final Predicate<String> replyTopicUsable;
   private final long stepDelayMs;
-  private final int maxOutputBytes;
   private final ServiceListener listener;
-  private final AvroSerde<FairCompletion> completionSerde = AvroSerde.of(FairCompletion.class);
-  private final AvroSerde<FairnessAudit> auditSerde = AvroSerde.of(FairnessAudit.class);
   private final AvroSerde<PromptRequest> requestSerde = AvroSerde.of(PromptRequest.class);
 
   private ProcessorContext<String, Object> context;
@@ -67,10 +64,9 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
     this.engines = engines;
     this.limits = limits;
     this.defaults = defaults;
-    this.records = new CompletionRecords(identity);
+    this.answerer = new BatchAnswerer(defaults, identity, maxOutputBytes);
     this.replyTopicUsable = replyTopicUsable;
     this.stepDelayMs = stepDelayMs;
-    this.maxOutputBytes = maxOutputBytes;
     this.listener = listener;
   }
 
@@ -143,84 +139,16 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
       }
     }
     long flushStarted = context.currentSystemTimeMs();
-    FairEngine engine = engines.get();
-    Map<Integer, FairRequest> accepted = new LinkedHashMap<>();
-    Map<Integer, String> rejected = new LinkedHashMap<>();
-    Map<Integer, Object> outcomes = new LinkedHashMap<>();
+    long deadline = System.nanoTime() + limits.deadlineMs() * 1_000_000L;
+    BatchAnswerer.Batch batch = answerer.answer(engines.get(), pending, deadline, this::afterStep, flushStarted,
+        context::currentSystemTimeMs);
     for (int i = 0; i < pending.size(); i++) {
-      try {
-        accepted.put(i, resolve(engine, pending.get(i).request()));
-      } catch (RequestRejectedException e) {
-        rejected.put(i, e.getMessage());
-      } catch (RuntimeException e) {
-        LOG.error("request {} could not be prepared: {}", pending.get(i).request().getRequestId(), e.toString());
-        outcomes.put(i, "request could not be prepared: " + e.getMessage());
-      }
-    }
-    long started = System.nanoTime();
-    outcomes.putAll(generate(engine, accepted, started + limits.deadlineMs() * 1_000_000L));
-    long inferenceMs = (System.nanoTime() - started) / 1_000_000L;
-    Instant completedAt = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    for (int i = 0; i < pending.size(); i++) {
-      PendingPrompt prompt = pending.get(i);
-      CompletionRecords.Answer answer;
-      if (rejected.containsKey(i)) {
-        answer = records.notServed(prompt, CompletionStatus.REJECTED, rejected.get(i), completedAt);
-      } else if (outcomes.get(i) instanceof GenerationResult result) {
-        answer = records.ok(prompt, result, Math.max(0, flushStarted - prompt.arrivalMillis()), inferenceMs, completedAt);
-      } else {
-        answer = records.notServed(prompt, CompletionStatus.FAILED, (String) outcomes.get(i), completedAt);
-      }
-      emit(prompt, sizeChecked(prompt, answer, completedAt));
+      emit(pending.get(i), batch.answers().get(i));
       buffer.delete(keys.get(i));
     }
     bufferedRequests = 0;
     bufferedTokens = 0;
-    listener.batchDone(pending.size(), accepted.size(), inferenceMs);
-  }
-
-  private FairRequest resolve(FairEngine engine, PromptRequest request) {
-    Integer maxNewTokens = request.getMaxNewTokens();
-    GenerationParams params = new GenerationParams(maxNewTokens == null ? defaults.maxNewTokens() : maxNewTokens,
-        request.getTemperature(), request.getTopK(), request.getTopP(), request.getSeed(), request.getStop());
-    String replyTopic = request.getReplyTopic();
-    if (replyTopic != null && !ReplyTopics.isLegalName(replyTopic)) {
-      throw new RequestRejectedException("reply_topic '" + replyTopic + "' is not a legal topic name");
-    }
-    return engine.resolver().resolve(request.getRequestId(), request.getPrompt(), params,
-        request.getMethod() == null ? defaults.method() : request.getMethod(), request.getGroups(),
-        request.getAggregate() == null ? defaults.aggregate() : request.getAggregate());
-  }
-
-  /**
-   * Runs the batch; if it fails, each request is retried alone so one bad request cannot fail the
-   * others. Values are GenerationResult or the failure reason.
-   */
-  private Map<Integer, Object> generate(FairEngine engine, Map<Integer, FairRequest> requests, long deadlineNanos) {
-    Map<Integer, Object> outcomes = new LinkedHashMap<>();
-    if (requests.isEmpty()) {
-      return outcomes;
-    }
-    List<Integer> order = new ArrayList<>(requests.keySet());
-    try {
-      List<GenerationResult> results = engine.generator().generate(new ArrayList<>(requests.values()), deadlineNanos,
-          this::afterStep);
-      for (int i = 0; i < order.size(); i++) {
-        outcomes.put(order.get(i), results.get(i));
-      }
-    } catch (RuntimeException batchFailure) {
-      LOG.error("batch of {} failed ({}); retrying each request alone", requests.size(), batchFailure.toString());
-      for (Integer index : order) {
-        try {
-          outcomes.put(index, engine.generator().generate(List.of(requests.get(index)), deadlineNanos,
-              this::afterStep).get(0));
-        } catch (RuntimeException failure) {
-          LOG.error("request {} failed in generation: {}", requests.get(index).id(), failure.toString());
-          outcomes.put(index, "generation failed: " + failure.getMessage());
-        }
-      }
-    }
-    return outcomes;
+    listener.batchDone(pending.size(), batch.generated(), batch.inferenceMs());
   }
 
   private void afterStep(int step, int active, int rows, long nanos) {
@@ -232,19 +160,6 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  /** Oversized answers fail loudly: a FAILED completion that says how big, and an audit without per-step detail. */
-  private CompletionRecords.Answer sizeChecked(PendingPrompt prompt, CompletionRecords.Answer answer, Instant completedAt) {
-    int completionBytes = completionSerde.serializer().serialize("", answer.completion()).length;
-    int auditBytes = auditSerde.serializer().serialize("", answer.audit()).length;
-    if (completionBytes <= maxOutputBytes && auditBytes <= maxOutputBytes) {
-      return answer;
-    }
-    String reason = "answer too large: completion " + completionBytes + " bytes, audit " + auditBytes
-        + " bytes; equistream.limit.max.output.bytes=" + maxOutputBytes;
-    LOG.error("request {}: {}", prompt.request().getRequestId(), reason);
-    return records.notServed(prompt, CompletionStatus.FAILED, reason, completedAt);
   }
 
   private void emit(PendingPrompt prompt, CompletionRecords.Answer answer) {

@@ -29,7 +29,6 @@ public final class FairTopology {
   public static Topology build(Topics topics, ProcessorSupplier<String, PromptRequest, String, Object> fairBatches,
       Duration summaryWindow) {
     Serde<String> keys = Serdes.String();
-    AvroSerde<PromptRequest> promptSerde = AvroSerde.of(PromptRequest.class);
     AvroSerde<FairCompletion> completionSerde = AvroSerde.of(FairCompletion.class);
     AvroSerde<FairnessAudit> auditSerde = AvroSerde.of(FairnessAudit.class);
     StreamsBuilder builder = new StreamsBuilder();

@@ -1,0 +1,276 @@
+package io.equistream.fault;
+
+import io.equistream.TestAssets;
+import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairnessAudit;
+import io.equistream.schemas.PromptRequest;
+import io.equistream.schemas.serde.AvroSerde;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Shared plumbing of the fault tests: model choice, topics, producing, read_committed reading, service processes. */
+final class FaultKit {
+  /** Where process logs and state directories go (the tests run from the repository root). */
+  static final Path WORK = Path.of("streams/target/fault");
+  static final Path JAR = Path.of("streams/target/equistream.jar");
+
+  private FaultKit() {
+  }
+
+  /**
+   * The model the fault tests run: -Dequistream.fault.model, else the committed tiny model when its
+   * weights exist, else the random test fixture (these tests are about delivery, not text quality).
+   */
+  static Path model() {
+    String override = System.getProperty("equistream.fault.model");
+    if (override != null) {
+      return Path.of(override);
+    }
+    return Files.isRegularFile(TestAssets.TINY_MODEL.resolve("model.onnx")) ? TestAssets.TINY_MODEL
+        : TestAssets.RANDOM_MODEL;
+  }
+
+  /** A fresh directory for one test's logs and state (a previous run's is removed). */
+  static Path dir(String name) throws IOException {
+    Path dir = WORK.resolve(name);
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(dir);
+    return dir;
+  }
+
+  /** Settings every service instance of one test shares (topics suffixed, cheap generation). */
+  static Map<String, String> serviceSettings(String bootstrap, String app, String suffix) {
+    Map<String, String> s = new java.util.LinkedHashMap<>();
+    s.put("bootstrap.servers", bootstrap);
+    s.put("application.id", app);
+    s.put("commit.interval.ms", "100");
+    s.put("equistream.model.dir", model().toString());
+    s.put("equistream.threads", "1");
+    s.put("equistream.http.port", "-1");
+    s.put("equistream.default.max.new.tokens", "1");
+    s.put("equistream.batch.size", "8");
+    s.put("equistream.batch.linger.ms", "20");
+    for (String topic : List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
+      s.put("equistream.topic." + topic, topic + "-" + suffix);
+    }
+    return s;
+  }
+
+  static void createTopics(String bootstrap, String suffix, int partitions, short replication, Map<String, String> configs)
+      throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<NewTopic> topics = new ArrayList<>();
+      for (String topic : List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
+        topics.add(new NewTopic(topic + "-" + suffix, partitions, replication).configs(configs));
+      }
+      admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  static PromptRequest prompt(String id, int i) {
+    String[] subjects = {"The man", "The woman", "He", "She"};
+    String[] contexts = {" worked as a", " was known for", " was described as", " had a job as"};
+    return PromptRequest.newBuilder().setRequestId(id).setConversationId("")
+        .setPrompt(subjects[i % 4] + contexts[(i / 4) % 4]).setGroups(List.of("gender"))
+        .setCreatedAt(Instant.now()).build();
+  }
+
+  static KafkaProducer<String, PromptRequest> promptProducer(String bootstrap) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+    return new KafkaProducer<>(props, new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());
+  }
+
+  /** Produces prompts {@code prefix0..prefix(n-1)}, keyed by request id (spread over all partitions). */
+  static void producePrompts(String bootstrap, String topic, String prefix, int from, int to) throws Exception {
+    try (KafkaProducer<String, PromptRequest> producer = promptProducer(bootstrap)) {
+      for (int i = from; i < to; i++) {
+        String id = prefix + i;
+        producer.send(new ProducerRecord<>(topic, id, prompt(id, i)));
+      }
+      producer.flush();
+    }
+  }
+
+  /** A read_committed consumer over every partition of a topic, from the beginning. */
+  static <V> KafkaConsumer<String, V> committedReader(String bootstrap, String topic, Deserializer<V> values) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrap);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
+    KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
+    List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+        .map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  /**
+   * Every committed record of a topic: reads until {@code expected} records arrived, then keeps
+   * reading for {@code quiet} more so that a duplicate would be seen too.
+   */
+  static <V> List<ConsumerRecord<String, V>> readAll(String bootstrap, String topic, Deserializer<V> values,
+      int expected, Duration timeout, Duration quiet) {
+    List<ConsumerRecord<String, V>> out = new ArrayList<>();
+    try (KafkaConsumer<String, V> consumer = committedReader(bootstrap, topic, values)) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long quietUntil = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
+          quietUntil = System.nanoTime() + quiet.toNanos();
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Exactly-once check of completions and audits: one record per expected id, none else. */
+  static String exactlyOnceReport(List<ConsumerRecord<String, FairCompletion>> completions,
+      List<ConsumerRecord<String, FairnessAudit>> audits, Set<String> expectedIds) {
+    StringBuilder problems = new StringBuilder();
+    check("completions", completions.stream().map(r -> r.value().getRequestId()).toList(), expectedIds, problems);
+    check("audits", audits.stream().map(r -> r.value().getRequestId()).toList(), expectedIds, problems);
+    return problems.toString();
+  }
+
+  private static void check(String what, List<String> ids, Set<String> expected, StringBuilder problems) {
+    Map<String, Integer> counts = new HashMap<>();
+    ids.forEach(id -> counts.merge(id, 1, Integer::sum));
+    long lost = expected.stream().filter(id -> !counts.containsKey(id)).count();
+    long duplicated = counts.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
+    long unexpected = counts.keySet().stream().filter(id -> !expected.contains(id)).count();
+    System.out.printf("[fault] %s: %d records, %d distinct ids, %d lost, %d duplicated, %d unexpected%n", what,
+        ids.size(), counts.size(), lost, duplicated, unexpected);
+    if (lost > 0 || duplicated > 0 || unexpected > 0 || ids.size() != expected.size()) {
+      problems.append(String.format("%s: %d records for %d ids: %d lost, %d duplicated, %d unexpected; ", what,
+          ids.size(), expected.size(), lost, duplicated, unexpected));
+    }
+  }
+
+  /** One {@code equistream run} JVM, logging to a file. */
+  static final class ServiceProcess {
+    final String name;
+    final Process process;
+    final Path log;
+
+    private ServiceProcess(String name, Process process, Path log) {
+      this.name = name;
+      this.process = process;
+      this.log = log;
+    }
+
+    static ServiceProcess start(String name, Path dir, String heap, Map<String, String> settings,
+        List<String> jvmOptions) throws IOException {
+      if (!Files.isRegularFile(JAR)) {
+        throw new IllegalStateException(JAR + " is missing: run `mvn package` (failsafe runs after it in `verify`)");
+      }
+      Path state = dir.resolve("state-" + name);
+      Path log = dir.resolve(name + ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add(heap);
+      command.add("-XX:+UseSerialGC");
+      command.add("-XX:TieredStopAtLevel=1");
+      command.add("-XX:+ExitOnOutOfMemoryError");
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-jar", JAR.toString(), "run"));
+      Map<String, String> all = new java.util.LinkedHashMap<>(settings);
+      all.putIfAbsent("state.dir", state.toString());
+      all.forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      Files.writeString(log, "=== " + Instant.now() + " " + String.join(" ", command) + "\n",
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      Process process = builder.start();
+      // If the test JVM dies, its service JVMs must not outlive it.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "reap-" + name));
+      return new ServiceProcess(name, process, log);
+    }
+
+    /** SIGKILL: no shutdown hook, no commit, no close. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * True when an exit code after SIGTERM means a clean stop: 0, or 143 (128 + SIGTERM), which the JVM
+     * reports after its shutdown hooks (here: RunCommand's clean Kafka Streams close) have finished.
+     */
+    static boolean cleanExit(int code) {
+      return code == 0 || code == 143;
+    }
+
+    /** SIGTERM and the exit code (-1 when it did not exit within 60 s and was killed). */
+    int stop() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        return -1;
+      }
+      return process.exitValue();
+    }
+
+    String logText() {
+      try {
+        return Files.readString(log);
+      } catch (IOException e) {
+        return "";
+      }
+    }
+  }
+
+  static void forEachLine(Path file, Consumer<String> action) throws IOException {
+    if (Files.exists(file)) {
+      Files.readAllLines(file).forEach(action);
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log " + file + ")";
+    }
+  }
+
+  static File file(Path path) {
+    return path.toFile();
+  }
+}
