@@ -53,6 +53,32 @@ public final class TestAssets {
     return tinyEngineNoDedup;
   }
 
+  /**
+   * Settings for a test service on a real broker: its own application id and topics
+   * (`prompts-SUFFIX`, …), fast commits, created topics (2 partitions), batches of 8, the test model.
+   * A mutable map: tests override what they measure.
+   */
+  public static java.util.Map<String, String> serviceSettings(String bootstrap, String applicationId, String suffix) {
+    java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+    settings.put("bootstrap.servers", bootstrap);
+    settings.put("application.id", applicationId);
+    try {
+      settings.put("state.dir", java.nio.file.Files.createTempDirectory("test-state").toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    settings.put("commit.interval.ms", "100");
+    settings.put("equistream.model.dir", TINY_MODEL.toString());
+    settings.put("equistream.topics.create", "true");
+    settings.put("equistream.topics.partitions", "2");
+    settings.put("equistream.batch.size", "8");
+    settings.put("equistream.batch.linger.ms", "30");
+    for (String topic : java.util.List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
+      settings.put("equistream.topic." + topic, topic + "-" + suffix);
+    }
+    return settings;
+  }
+
   public static FairEngine open(Path model, boolean dedup) {
     return FairEngine.open(model, GROUPS, ModelOptions.defaults().withThreads(2, 1), dedup, RequestLimits.defaults());
   }

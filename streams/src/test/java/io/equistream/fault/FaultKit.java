@@ -113,13 +113,43 @@ final class FaultKit {
   }
 
   /** Produces prompts {@code prefix0..prefix(n-1)}, keyed by request id (spread over all partitions). */
+  /**
+   * Produces prompts [from, to) and checks every send: a record the cluster refused (e.g. an
+   * idempotent producer's sequence error just after a broker restart) is sent again with a fresh
+   * producer, so the test's input is complete before the service is judged on it.
+   */
   static void producePrompts(String bootstrap, String topic, String prefix, int from, int to) throws Exception {
-    try (KafkaProducer<String, PromptRequest> producer = promptProducer(bootstrap)) {
-      for (int i = from; i < to; i++) {
-        String id = prefix + i;
-        producer.send(new ProducerRecord<>(topic, id, prompt(id, i)));
+    List<Integer> pending = new java.util.ArrayList<>();
+    for (int i = from; i < to; i++) {
+      pending.add(i);
+    }
+    for (int attempt = 1; !pending.isEmpty(); attempt++) {
+      if (attempt > 5) {
+        throw new IllegalStateException(pending.size() + " prompts could not be produced to " + topic);
       }
-      producer.flush();
+      Map<Integer, java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+          new java.util.LinkedHashMap<>();
+      try (KafkaProducer<String, PromptRequest> producer = promptProducer(bootstrap)) {
+        for (int i : pending) {
+          String id = prefix + i;
+          sent.put(i, producer.send(new ProducerRecord<>(topic, id, prompt(id, i))));
+        }
+        producer.flush();
+      }
+      List<Integer> failed = new java.util.ArrayList<>();
+      for (Map.Entry<Integer, java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> entry
+          : sent.entrySet()) {
+        try {
+          entry.getValue().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          failed.add(entry.getKey());
+        }
+      }
+      if (!failed.isEmpty()) {
+        System.out.printf("[fault] %d of %d prompts refused by the cluster (attempt %d); sending them again%n",
+            failed.size(), pending.size(), attempt);
+      }
+      pending = failed;
     }
   }
 

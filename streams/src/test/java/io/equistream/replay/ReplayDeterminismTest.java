@@ -18,13 +18,11 @@ import io.equistream.stream.ServiceConfig;
 import io.equistream.stream.ServiceListener;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -92,20 +90,8 @@ class ReplayDeterminismTest {
   @Test
   void replayFromThePromptsTopicReproducesEveryCompletionAndLeavesServiceOffsetsAlone() throws Exception {
     String app = "it-replay-det";
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("bootstrap.servers", kafka.bootstrapServers());
-    settings.put("application.id", app);
-    settings.put("state.dir", Files.createTempDirectory("replay-state").toString());
-    settings.put("commit.interval.ms", "100");
-    settings.put("equistream.model.dir", TestAssets.TINY_MODEL.toString());
+    Map<String, String> settings = TestAssets.serviceSettings(kafka.bootstrapServers(), app, "det");
     settings.put("equistream.threads", "1");
-    settings.put("equistream.topics.create", "true");
-    settings.put("equistream.topics.partitions", "2");
-    settings.put("equistream.batch.size", "8");
-    settings.put("equistream.batch.linger.ms", "30");
-    for (String topic : List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
-      settings.put("equistream.topic." + topic, topic + "-det");
-    }
     long started = System.nanoTime();
     Map<String, FairCompletion> originals;
     try (FairStreamsService service = new FairStreamsService(ServiceConfig.load(null, settings), ServiceListener.NONE);

@@ -15,13 +15,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,20 +57,8 @@ class FairStreamsIntegrationTest {
 
   /** A service with its own application id and topics (suffix), topics created. */
   private static FairStreamsService service(String suffix, Map<String, String> extra) throws Exception {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("bootstrap.servers", kafka.bootstrapServers());
-    settings.put("application.id", "it-" + suffix);
-    settings.put("state.dir", Files.createTempDirectory("it-state").toString());
-    settings.put("commit.interval.ms", "100");
-    settings.put("equistream.model.dir", TestAssets.TINY_MODEL.toString());
-    settings.put("equistream.topics.create", "true");
-    settings.put("equistream.topics.partitions", "2");
-    settings.put("equistream.batch.size", "8");
-    settings.put("equistream.batch.linger.ms", "30");
+    Map<String, String> settings = TestAssets.serviceSettings(kafka.bootstrapServers(), "it-" + suffix, suffix);
     settings.put("equistream.default.max.new.tokens", "6");
-    for (String topic : List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
-      settings.put("equistream.topic." + topic, topic + "-" + suffix);
-    }
     settings.putAll(extra);
     FairStreamsService service = new FairStreamsService(ServiceConfig.load(null, settings), ServiceListener.NONE);
     service.start();
