@@ -43,23 +43,29 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
   int threads;
 
-  @Option(names = "--kafka-requests", defaultValue = "64", description = "Requests for the Kafka part (0 = skip it).")
+  @Option(names = "--kafka-requests", defaultValue = "160", description = "Requests for the Kafka part (0 = skip it).")
   int kafkaRequests;
 
   @Option(names = "--out", defaultValue = "target/bench", description = "Output directory for bench.json and bench.svg.")
   Path out;
+
+  @Option(names = "--memory-probe", hidden = true,
+      description = "Internal: run only the concurrent multi batch and print its peak memory (in a fresh JVM).")
+  boolean memoryProbe;
 
   @Override
   public Integer call() throws Exception {
     int newTokens = quick ? Math.min(tokens, 4) : tokens;
     int intra = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     ModelOptions options = ModelOptions.defaults().withThreads(intra, 1);
+    if (memoryProbe) {
+      return probeMemory(options, newTokens);
+    }
     Files.createDirectories(out);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", model.toString());
     report.put("machine", machine());
     report.put("new_tokens", newTokens);
-    MemoryProbe.resetPeaks();
     List<DecoderBench.Result> decoder = new ArrayList<>();
     try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
         FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
@@ -75,9 +81,10 @@ public final class BenchCommand implements Callable<Integer> {
             result.sequencesPerStep());
       }
       report.put("decoder", decoder);
-      report.put("memory", Map.of("peak_heap_bytes", MemoryProbe.peakHeapBytes(), "peak_rss_bytes",
-          MemoryProbe.peakResidentBytes()));
+
+      report.put("memory_16_request_multi_batch", MemoryChild.run(model, groupsFile, newTokens, quick ? 4 : 16));
       if (kafkaRequests > 0) {
+        MemoryProbe.resetPeaks();
         int requests = quick ? Math.min(kafkaRequests, 16) : kafkaRequests;
         List<String> prompts = kafkaPrompts(requests);
         KafkaBench.Result kafka = new KafkaBench(model.toString(), "multi", newTokens, 16)
@@ -85,7 +92,11 @@ public final class BenchCommand implements Callable<Integer> {
         report.put("kafka", kafka);
       }
     }
-    Map<String, Object> targets = Targets.evaluate(decoder, (KafkaBench.Result) report.get("kafka"));
+    report.put("memory", Map.of("peak_heap_bytes", MemoryProbe.peakHeapBytes(), "peak_rss_bytes",
+        MemoryProbe.peakResidentBytes()));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> batchMemory = (Map<String, Object>) report.get("memory_16_request_multi_batch");
+    Map<String, Object> targets = Targets.evaluate(decoder, (KafkaBench.Result) report.get("kafka"), batchMemory);
     report.put("targets", targets);
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     json.writeValue(out.resolve("bench.json").toFile(), report);
@@ -93,6 +104,19 @@ public final class BenchCommand implements Callable<Integer> {
         + " on " + machine()));
     System.out.println(Targets.table(decoder, (KafkaBench.Result) report.get("kafka"), report));
     System.out.println("wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.svg"));
+    return 0;
+  }
+
+  /** In a fresh JVM (see MemoryChild): one concurrent multi batch, then its peak heap and RSS as JSON. */
+  private int probeMemory(ModelOptions options, int newTokens) throws Exception {
+    int concurrency = quick ? 4 : 16;
+    try (FairEngine engine = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults())) {
+      DecoderBench.Result result = new DecoderBench(engine, engine, newTokens)
+          .run(FairnessMethod.MULTI, true, THREE_GROUPS, prompt(3, THREE_GROUPS), 3, concurrency);
+      System.out.println(new ObjectMapper().writeValueAsString(Map.of("requests", concurrency,
+          "rows_per_step", result.sequencesPerStep(), "peak_heap_bytes", MemoryProbe.peakHeapBytes(),
+          "peak_rss_bytes", MemoryProbe.peakResidentBytes())));
+    }
     return 0;
   }
 

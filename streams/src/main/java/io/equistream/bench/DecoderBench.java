@@ -14,7 +14,8 @@ import java.util.List;
 final class DecoderBench {
   /** One measured configuration. */
   record Result(String method, boolean dedup, String groups, String prompt, int attributes, int concurrency,
-      int tokens, double seconds, double sequencesPerStep, double msPerToken, double tokensPerSecond) {
+      int tokens, double seconds, double sequencesPerStep, double msPerToken, double tokensPerSecond,
+      long peakHeapBytes, long peakRssBytes) {
   }
 
   private final FairEngine dedupEngine;
@@ -38,6 +39,7 @@ final class DecoderBench {
       requests.add(resolved);
     }
     engine.generator().generate(List.of(requests.get(0).withMaxNewTokens(2))); // warm up this shape
+    MemoryProbe.resetPeaks();
     long started = System.nanoTime();
     List<GenerationResult> results = engine.generator().generate(requests);
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -51,7 +53,8 @@ final class DecoderBench {
     }
     int tokensPerRequest = Math.max(1, tokens / concurrency);
     return new Result(method.label(), dedup, String.join("x", orders(group)), prompt, attributes, concurrency, tokens,
-        seconds, (double) sequences / Math.max(1, steps), 1000 * seconds / tokensPerRequest, tokens / seconds);
+        seconds, (double) sequences / Math.max(1, steps), 1000 * seconds / tokensPerRequest, tokens / seconds,
+        MemoryProbe.peakHeapBytes(), MemoryProbe.peakResidentBytes());
   }
 
   private static List<String> orders(ProductGroup group) {

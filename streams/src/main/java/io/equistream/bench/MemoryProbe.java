@@ -25,8 +25,15 @@ final class MemoryProbe {
     return total;
   }
 
+  /** Resets the heap pools' peaks and, on Linux, the resident-set peak (VmHWM, via clear_refs). */
   static void resetPeaks() {
+    System.gc(); // so the heap peak of a run does not include the garbage of the one before
     ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      // not Linux, or not allowed: the RSS peak then covers the whole process
+    }
   }
 
   /** Peak resident set size (VmHWM), or -1 where /proc is not available. */

@@ -17,16 +17,17 @@ final class Targets {
   record Check(String target, double measured, String comparison, double wanted, boolean met) {
   }
 
-  static Map<String, Object> evaluate(List<DecoderBench.Result> results, KafkaBench.Result kafka) {
+  static Map<String, Object> evaluate(List<DecoderBench.Result> results, KafkaBench.Result kafka,
+      Map<String, Object> batchMemory) {
     Map<String, Object> out = new LinkedHashMap<>();
-    List<Check> checks = checks(results, kafka);
+    List<Check> checks = checks(results, kafka, batchMemory);
     out.put("checks", checks);
     out.put("met", checks.stream().filter(Check::met).count());
     out.put("total", checks.size());
     return out;
   }
 
-  static List<Check> checks(List<DecoderBench.Result> results, KafkaBench.Result kafka) {
+  static List<Check> checks(List<DecoderBench.Result> results, KafkaBench.Result kafka, Map<String, Object> batchMemory) {
     List<Check> checks = new ArrayList<>();
     int maxConcurrency = results.stream().mapToInt(DecoderBench.Result::concurrency).max().orElse(1);
     for (int concurrency : List.of(1, maxConcurrency)) {
@@ -52,9 +53,9 @@ final class Targets {
           / kafka.inProcessTokensPerSecond(), ">=", 0.85));
       checks.add(check("p99 / p50 latency at half load", kafka.p99Ms() / kafka.p50Ms(), "<=", 2));
     }
-    long rss = MemoryProbe.peakResidentBytes();
-    if (rss > 0) {
-      checks.add(check("peak resident memory, GiB (decoder + Kafka)", rss / (1024.0 * 1024 * 1024), "<=", 4));
+    if (batchMemory != null) {
+      checks.add(check("peak resident memory, GiB, " + batchMemory.get("requests") + "-request multi batch on its own"
+          + " (2x4x4, all attributes)", ((Number) batchMemory.get("peak_rss_bytes")).doubleValue() / (1 << 30), "<=", 4));
     }
     return checks;
   }
@@ -84,12 +85,12 @@ final class Targets {
     StringBuilder md = new StringBuilder();
     md.append("Model ").append(report.get("model")).append(" on ").append(report.get("machine")).append(", ")
         .append(report.get("new_tokens")).append(" new tokens per request, greedy, aggregate=probs\n\n");
-    md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s |\n");
-    md.append("|---|---|---|---|---|---|---|---|\n");
+    md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s | peak heap MiB | peak RSS MiB |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (DecoderBench.Result r : results) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f |%n", r.method(),
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %.0f |%n", r.method(),
           r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(),
-          r.tokensPerSecond()));
+          r.tokensPerSecond(), r.peakHeapBytes() / 1048576.0, r.peakRssBytes() / 1048576.0));
     }
     if (kafka != null) {
       md.append(String.format(Locale.ROOT, "%nKafka (in-JVM KRaft, exactly-once, batch %d, %d requests, multi): "
@@ -101,12 +102,22 @@ final class Targets {
     @SuppressWarnings("unchecked")
     Map<String, Object> memory = (Map<String, Object>) report.get("memory");
     if (memory != null) {
-      md.append(String.format(Locale.ROOT, "%nPeak heap %.0f MiB, peak resident set %.0f MiB%n",
+      md.append(String.format(Locale.ROOT, "%nKafka part (broker, service and client in one JVM): peak heap %.0f MiB,"
+          + " peak resident set %.0f MiB%n",
           ((Number) memory.get("peak_heap_bytes")).doubleValue() / (1 << 20),
           ((Number) memory.get("peak_rss_bytes")).doubleValue() / (1 << 20)));
     }
     md.append("\n| target | measured | wanted | met |\n|---|---|---|---|\n");
-    for (Check c : checks(results, kafka)) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> batchMemory = (Map<String, Object>) report.get("memory_16_request_multi_batch");
+    if (batchMemory != null) {
+      md.append(String.format(Locale.ROOT, "%nOne %s-request multi batch on its own (fresh JVM, %.0f rows/step): peak heap"
+              + " %.0f MiB, peak resident set %.0f MiB%n", batchMemory.get("requests"),
+          ((Number) batchMemory.get("rows_per_step")).doubleValue(),
+          ((Number) batchMemory.get("peak_heap_bytes")).doubleValue() / (1 << 20),
+          ((Number) batchMemory.get("peak_rss_bytes")).doubleValue() / (1 << 20)));
+    }
+    for (Check c : checks(results, kafka, batchMemory)) {
       md.append(String.format(Locale.ROOT, "| %s | %.3f | %s %.3f | %s |%n", c.target(), c.measured(), c.comparison(),
           c.wanted(), c.met() ? "yes" : "no"));
     }

@@ -57,6 +57,12 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
   private int bufferedRequests;
   private long bufferedTokens;
   private long oldestArrival;
+  /**
+   * Kafka Streams' cached wall clock is not advanced while a batch generates, so records processed
+   * right after a long flush would look old and be flushed at once as a tiny "lingered" batch.
+   * Time never reads earlier than the end of the last flush.
+   */
+  private long clockFloorMillis;
 
   FairBatchProcessor(Supplier<FairEngine> engines, BatchLimits limits, RequestDefaults defaults,
       ServiceIdentity identity, Predicate<String> replyTopicUsable, long stepDelayMs, int maxOutputBytes,
@@ -97,7 +103,7 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
       deadLetter(record, requestSerde.serializer().serialize("", request), "missing request_id: nobody to answer");
       return;
     }
-    PendingPrompt pending = new PendingPrompt(request, context.currentSystemTimeMs());
+    PendingPrompt pending = new PendingPrompt(request, now());
     buffer.put(nextSequence++, pending);
     track(pending);
     if (bufferedRequests >= limits.maxRequests() || bufferedTokens >= limits.maxNewTokens()) {
@@ -112,6 +118,16 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
     bufferedRequests++;
     Integer asked = pending.request().getMaxNewTokens();
     bufferedTokens += asked == null ? defaults.maxNewTokens() : Math.max(1, Math.min(asked, 1 << 20));
+  }
+
+  private long now() {
+    return Math.max(context.currentSystemTimeMs(), clockFloorMillis);
+  }
+
+  /** Moves the clock floor to the real end of the work that began at {@code startedMillis}. */
+  private long advanceClock(long startedMillis, long startedNanos) {
+    clockFloorMillis = Math.max(clockFloorMillis, startedMillis + (System.nanoTime() - startedNanos) / 1_000_000L);
+    return now();
   }
 
   private void flushIfDue(long now) {
@@ -138,16 +154,18 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
         pending.add(entry.value);
       }
     }
-    long flushStarted = context.currentSystemTimeMs();
-    long deadline = System.nanoTime() + limits.deadlineMs() * 1_000_000L;
+    long flushStarted = now();
+    long flushStartedNanos = System.nanoTime();
+    long deadline = flushStartedNanos + limits.deadlineMs() * 1_000_000L;
     BatchAnswerer.Batch batch = answerer.answer(engines.get(), pending, deadline, this::afterStep, flushStarted,
-        context::currentSystemTimeMs);
+        () -> advanceClock(flushStarted, flushStartedNanos));
     for (int i = 0; i < pending.size(); i++) {
       emit(pending.get(i), batch.answers().get(i));
       buffer.delete(keys.get(i));
     }
     bufferedRequests = 0;
     bufferedTokens = 0;
+    advanceClock(flushStarted, flushStartedNanos);
     listener.batchDone(pending.size(), batch.generated(), batch.inferenceMs());
   }
 
@@ -166,7 +184,7 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
     PromptRequest request = prompt.request();
     String key = request.getConversationId() == null || request.getConversationId().isEmpty()
         ? request.getRequestId() : request.getConversationId();
-    long timestamp = context.currentSystemTimeMs();
+    long timestamp = now();
     context.forward(new Record<String, Object>(key, answer.completion(), timestamp));
     String replyTopic = request.getReplyTopic();
     if (replyTopic != null && ReplyTopics.isLegalName(replyTopic)) {
