@@ -108,11 +108,13 @@ final class FaultKit {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+    // Fail fast (producePrompts resends with a fresh producer): just after a broker restart an
+    // idempotent producer can meet sequence errors it would otherwise retry until the timeout.
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000);
     return new KafkaProducer<>(props, new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());
   }
 
-  /** Produces prompts {@code prefix0..prefix(n-1)}, keyed by request id (spread over all partitions). */
   /**
    * Produces prompts [from, to) and checks every send: a record the cluster refused (e.g. an
    * idempotent producer's sequence error just after a broker restart) is sent again with a fresh
