@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
           System.out.printf("%n  %s%n    base: %s%n    fair: %s%n", row[0], row[1], row[2]);
         }
         progress(5, "audit summary (fairness-audit-summary, latest window per method+groups)");
-        printSummaries(config);
+        printSummaries(config, 2L * requests.size());
       }
     } finally {
       deleteRecursively(stateDir);
@@ -135,7 +135,8 @@ final class DemoCommand implements Callable<Integer> {
         : completion.getStatus() + " (" + completion.getReason() + ")";
   }
 
-  private void printSummaries(ServiceConfig config) {
+  /** Reads the summaries until both methods have counted {@code expectedAudits} (or 15 s pass). */
+  private void printSummaries(ServiceConfig config, long expectedAudits) {
     Map<String, Object> props = new HashMap<>(config.clientProperties());
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, AuditSummary> latest = new LinkedHashMap<>();
@@ -146,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long deadline = System.currentTimeMillis() + 15_000;
-      while (System.currentTimeMillis() < deadline && (latest.size() < 2 || totalCount(latest) < 2L * countPrompts())) {
+      while (System.currentTimeMillis() < deadline && (latest.size() < 2 || totalCount(latest) < expectedAudits)) {
         for (ConsumerRecord<String, AuditSummary> record : consumer.poll(Duration.ofMillis(200))) {
           latest.put(record.key() + "@" + record.value().getWindowStart(), record.value());
         }
@@ -158,14 +159,6 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("  %-8s %-36s %6d %10.4f %10.2e %9.3f %8d %8.0f %8.0f%n", s.getMethod(), s.getGroups(),
           s.getCount(), s.getMeanBaseDisparity(), s.getMeanFairDisparity(), s.getInterventionRate(), s.getTokens(),
           s.getLatencyP50Ms(), s.getLatencyP99Ms());
-    }
-  }
-
-  private int countPrompts() {
-    try {
-      return readPrompts().size();
-    } catch (java.io.IOException e) {
-      return 0;
     }
   }
 

@@ -122,7 +122,8 @@ public final class FairGenerator {
     final List<Long> sequencesPerStep = new ArrayList<>();
     long forwardSequences;
     long equituneSequences;
-    String completionText = "";
+    /** The completion cut before its stop string, once one was generated. */
+    String stoppedText;
     FinishReason finish;
 
     ActiveRequest(FairRequest request) {
@@ -158,10 +159,10 @@ public final class FairGenerator {
         return;
       }
       completion.add(token);
-      completionText = tokenizer.decode(completionIds());
       String stop = request.params().stop();
-      if (stop != null && completionText.contains(stop)) {
-        completionText = completionText.substring(0, completionText.indexOf(stop));
+      String text = stop == null ? null : tokenizer.decode(completionIds()); // decoded per step only to find a stop
+      if (text != null && text.contains(stop)) {
+        stoppedText = text.substring(0, text.indexOf(stop));
         finish = FinishReason.STOP;
       } else if (completion.size() >= request.params().maxNewTokens()) {
         finish = FinishReason.LENGTH;
@@ -177,6 +178,7 @@ public final class FairGenerator {
     }
 
     GenerationResult result() {
+      String completionText = stoppedText != null ? stoppedText : tokenizer.decode(completionIds());
       return new GenerationResult(request, completionIds(), completionText, finish, forwardSequences,
           equituneSequences, seedUsed, audit, sequencesPerStep.stream().mapToLong(Long::longValue).toArray());
     }

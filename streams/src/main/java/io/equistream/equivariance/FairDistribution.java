@@ -94,15 +94,8 @@ public final class FairDistribution {
     if (aggregation == Aggregation.PROBS) {
       return new FairResult(mixed, orbit, 0, 1);
     }
-    float max = Float.NEGATIVE_INFINITY;
-    for (float value : mixed) {
-      max = Math.max(max, value);
-    }
-    double normalizer = 0;
-    for (float value : mixed) {
-      normalizer += Softmax.exp(value - max);
-    }
-    return new FairResult(Softmax.of(mixed), orbit, max, normalizer);
+    Softmax.Shifted softmax = Softmax.shifted(mixed);
+    return new FairResult(softmax.probs(), orbit, softmax.max(), softmax.normalizer());
   }
 
   /**

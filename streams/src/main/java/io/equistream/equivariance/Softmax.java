@@ -12,7 +12,15 @@ public final class Softmax {
   private Softmax() {
   }
 
+  /** Probabilities with the shift (max) and the normalizer sum(exp(logit - max)) they were made with. */
+  public record Shifted(float[] probs, float max, double normalizer) {
+  }
+
   public static float[] of(float[] logits) {
+    return shifted(logits).probs();
+  }
+
+  public static Shifted shifted(float[] logits) {
     float max = Float.NEGATIVE_INFINITY;
     for (float logit : logits) {
       max = Math.max(max, logit);
@@ -28,7 +36,7 @@ public final class Softmax {
     for (int i = 0; i < out.length; i++) {
       out[i] *= scale;
     }
-    return out;
+    return new Shifted(out, max, sum);
   }
 
   /** e^x for x <= 0 (as after the max shift): 2^n * e^r with |r| <= ln2/2 and a degree-6 polynomial. */
