@@ -4,7 +4,7 @@ import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroJson;
-import io.equistream.stream.ChatbotClient;
+import io.equistream.client.ChatbotClient;
 import io.equistream.stream.ServiceConfig;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroJson;
 import io.equistream.schemas.serde.AvroSerde;
-import io.equistream.stream.ChatbotClient;
+import io.equistream.client.ChatbotClient;
 import io.equistream.stream.EmbeddedKafka;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;

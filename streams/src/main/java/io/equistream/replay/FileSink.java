@@ -1,7 +1,7 @@
 package io.equistream.replay;
 
 import io.equistream.schemas.serde.AvroJson;
-import io.equistream.stream.CompletionRecords;
+import io.equistream.answer.CompletionRecords;
 import java.nio.file.Path;
 import java.util.List;
 

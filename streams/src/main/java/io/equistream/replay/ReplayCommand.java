@@ -2,11 +2,11 @@ package io.equistream.replay;
 
 import io.equistream.decode.FairEngine;
 import io.equistream.schemas.PromptRequest;
-import io.equistream.stream.CompletionRecords;
+import io.equistream.answer.CompletionRecords;
 import io.equistream.stream.FairStreamsService;
-import io.equistream.stream.RequestDefaults;
+import io.equistream.answer.RequestDefaults;
 import io.equistream.stream.ServiceConfig;
-import io.equistream.stream.ServiceIdentity;
+import io.equistream.answer.ServiceIdentity;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
-import io.equistream.stream.CompletionRecords;
+import io.equistream.answer.CompletionRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -2,11 +2,11 @@ package io.equistream.replay;
 
 import io.equistream.decode.FairEngine;
 import io.equistream.schemas.PromptRequest;
-import io.equistream.stream.BatchAnswerer;
-import io.equistream.stream.CompletionRecords;
-import io.equistream.stream.PendingPrompt;
-import io.equistream.stream.RequestDefaults;
-import io.equistream.stream.ServiceIdentity;
+import io.equistream.answer.BatchAnswerer;
+import io.equistream.answer.CompletionRecords;
+import io.equistream.answer.PendingPrompt;
+import io.equistream.answer.RequestDefaults;
+import io.equistream.answer.ServiceIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.equistream.replay;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.serde.AvroSerde;
-import io.equistream.stream.CompletionRecords;
+import io.equistream.answer.CompletionRecords;
 import io.equistream.stream.TopicSetup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,10 @@
 package io.equistream.stream;
 
+import io.equistream.answer.BatchAnswerer;
+import io.equistream.answer.CompletionRecords;
+import io.equistream.answer.PendingPrompt;
+import io.equistream.answer.RequestDefaults;
+import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairRequest;
 import io.equistream.decode.GenerationParams;
@@ -187,7 +192,7 @@ final class FairBatchProcessor implements Processor<String, PromptRequest, Strin
     long timestamp = now();
     context.forward(new Record<String, Object>(key, answer.completion(), timestamp));
     String replyTopic = request.getReplyTopic();
-    if (replyTopic != null && ReplyTopics.isLegalName(replyTopic)) {
+    if (replyTopic != null && io.equistream.answer.TopicNames.isLegal(replyTopic)) {
       if (replyTopicUsable.test(replyTopic)) {
         context.forward(new Record<String, Object>(key, new ReplyCopy(replyTopic, answer.completion()), timestamp));
       } else {

@@ -1,5 +1,7 @@
 package io.equistream.stream;
 
+import io.equistream.answer.RequestDefaults;
+import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.RequestLimits;
 import io.equistream.lm.ExecutionDevice;

@@ -1,5 +1,6 @@
 package io.equistream.stream;
 
+import io.equistream.answer.PendingPrompt;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
 import java.nio.ByteBuffer;

@@ -4,7 +4,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -13,17 +12,11 @@ import org.apache.kafka.clients.admin.Admin;
  * completions topic. Existence is asked of the cluster once per topic and then cached.
  */
 public final class ReplyTopics implements Predicate<String>, AutoCloseable {
-  private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-
   private final Admin admin;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
 
   public ReplyTopics(Admin admin) {
     this.admin = admin;
-  }
-
-  public static boolean isLegalName(String topic) {
-    return LEGAL.matcher(topic).matches() && !topic.equals(".") && !topic.equals("..");
   }
 
   @Override

@@ -11,7 +11,7 @@ import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;
-import io.equistream.stream.ServiceIdentity;
+import io.equistream.answer.ServiceIdentity;
 import io.equistream.stream.ServiceListener;
 import io.equistream.stream.Topics;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.equistream.stream;
 
+import io.equistream.answer.ServiceIdentity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -7,7 +7,7 @@ import io.equistream.TestAssets;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
-import io.equistream.stream.ChatbotClient;
+import io.equistream.client.ChatbotClient;
 import io.equistream.stream.EmbeddedKafka;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;

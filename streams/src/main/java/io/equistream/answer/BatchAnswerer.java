@@ -1,4 +1,4 @@
-package io.equistream.stream;
+package io.equistream.answer;
 
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairGenerator;
@@ -91,7 +91,7 @@ public final class BatchAnswerer {
     GenerationParams params = new GenerationParams(maxNewTokens == null ? defaults.maxNewTokens() : maxNewTokens,
         request.getTemperature(), request.getTopK(), request.getTopP(), request.getSeed(), request.getStop());
     String replyTopic = request.getReplyTopic();
-    if (replyTopic != null && !ReplyTopics.isLegalName(replyTopic)) {
+    if (replyTopic != null && !TopicNames.isLegal(replyTopic)) {
       throw new RequestRejectedException("reply_topic '" + replyTopic + "' is not a legal topic name");
     }
     return engine.resolver().resolve(request.getRequestId(), request.getPrompt(), params,

@@ -1,4 +1,4 @@
-package io.equistream.stream;
+package io.equistream.answer;
 
 /** What a request gets for the fields it leaves out. */
 public record RequestDefaults(String method, String aggregate, int maxNewTokens) {

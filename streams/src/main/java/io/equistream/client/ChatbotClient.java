@@ -1,4 +1,4 @@
-package io.equistream.stream;
+package io.equistream.client;
 
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;

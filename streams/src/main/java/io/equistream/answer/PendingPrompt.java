@@ -1,4 +1,4 @@
-package io.equistream.stream;
+package io.equistream.answer;
 
 import io.equistream.schemas.PromptRequest;
 
