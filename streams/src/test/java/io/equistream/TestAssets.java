@@ -55,7 +55,7 @@ public final class TestAssets {
 
   /**
    * Settings for a test service on a real broker: its own application id and topics
-   * (`prompts-SUFFIX`, …), fast commits, created topics (2 partitions), batches of 8, the test model.
+   * (`prompts-SUFFIX`, …), fast commits, created topics (2 partitions), the test model.
    * A mutable map: tests override what they measure.
    */
   public static java.util.Map<String, String> serviceSettings(String bootstrap, String applicationId, String suffix) {
@@ -71,8 +71,6 @@ public final class TestAssets {
     settings.put("equistream.model.dir", TINY_MODEL.toString());
     settings.put("equistream.topics.create", "true");
     settings.put("equistream.topics.partitions", "2");
-    settings.put("equistream.batch.size", "8");
-    settings.put("equistream.batch.linger.ms", "30");
     for (String topic : java.util.List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
       settings.put("equistream.topic." + topic, topic + "-" + suffix);
     }

@@ -39,10 +39,10 @@ final class DecoderBench {
       requests.add(resolved);
     }
     // Warm up with this exact batch shape: ONNX Runtime's arena grows on first use of a larger batch.
-    engine.generator().generate(requests.stream().map(r -> r.withMaxNewTokens(2)).toList());
+    engine.generate(requests.stream().map(r -> r.withMaxNewTokens(2)).toList());
     MemoryProbe.resetPeaks();
     long started = System.nanoTime();
-    List<GenerationResult> results = engine.generator().generate(requests);
+    List<GenerationResult> results = engine.generate(requests);
     double seconds = (System.nanoTime() - started) / 1e9;
     int tokens = 0;
     long sequences = 0;

@@ -55,8 +55,6 @@ final class KafkaBench {
       settings.put("equistream.model.dir", model);
       settings.put("equistream.topics.create", "true");
       settings.put("equistream.topics.partitions", "1");
-      settings.put("equistream.batch.size", String.valueOf(batchSize));
-      settings.put("equistream.batch.linger.ms", "10");
       settings.put("equistream.default.max.new.tokens", String.valueOf(newTokens));
       settings.put("equistream.default.method", method);
       ServiceConfig config = ServiceConfig.load(null, settings);
@@ -88,11 +86,11 @@ final class KafkaBench {
       requests.add(engine.resolver().resolve("in-" + i, prompts.get(i), GenerationParams.greedy(newTokens), method,
           List.of(), "probs"));
     }
-    engine.generator().generate(requests.subList(0, 1));
+    engine.generate(requests.subList(0, 1));
     long started = System.nanoTime();
     long tokens = 0;
     for (int from = 0; from < requests.size(); from += batchSize) {
-      for (GenerationResult result : engine.generator().generate(
+      for (GenerationResult result : engine.generate(
           requests.subList(from, Math.min(requests.size(), from + batchSize)))) {
         tokens += result.completionIds().length;
       }

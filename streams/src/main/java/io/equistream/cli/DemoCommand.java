@@ -68,8 +68,6 @@ final class DemoCommand implements Callable<Integer> {
       settings.put("equistream.groups.file", groupsFile);
       settings.put("equistream.topics.partitions", "1");
       settings.put("equistream.topics.create", "true");
-      settings.put("equistream.batch.size", "16");
-      settings.put("equistream.batch.linger.ms", "20");
       ServiceConfig config = ServiceConfig.load(null, settings);
       progress(2, "creating topics and starting the service (model " + model + ")");
       TopicSetup.createMissing(config.clientProperties(), config.topics().all(), 1, (short) 1);

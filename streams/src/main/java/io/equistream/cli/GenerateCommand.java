@@ -47,7 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
       GenerationParams params = new GenerationParams(maxNewTokens, temperature, topK, topP, seed, stop);
       FairRequest request = fair.resolver().resolve("cli", prompt, params, engine.method, engine.groups,
           engine.aggregate);
-      GenerationResult result = fair.generator().generate(List.of(request)).get(0);
+      GenerationResult result = fair.generate(List.of(request)).get(0);
       if (json) {
         System.out.println(new ObjectMapper().writeValueAsString(ResultJson.generation(result, fair)));
       } else {

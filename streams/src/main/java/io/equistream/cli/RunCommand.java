@@ -27,6 +27,7 @@ final class RunCommand implements Callable<Integer> {
         ObservabilityServer http = httpPort >= 0 ? ObservabilityServer.start(httpPort, metrics) : null;
         FairStreamsService service = new FairStreamsService(config, metrics)) {
       metrics.bind(service.streams());
+      metrics.bindEngine(service.engine().stats());
       if (http != null) {
         http.attach(service.streams());
         System.err.println("equistream: health and metrics on http port " + http.port());

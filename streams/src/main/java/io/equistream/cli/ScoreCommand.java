@@ -30,7 +30,7 @@ final class ScoreCommand implements Callable<Integer> {
     try (FairEngine fair = engine.open()) {
       FairRequest request = fair.resolver().resolve("cli", prompt, GenerationParams.greedy(1), engine.method,
           engine.groups, engine.aggregate);
-      ScoreResult score = fair.generator().score(request);
+      ScoreResult score = fair.score(request);
       var node = ResultJson.score(score, topK, fair, request);
       if (json) {
         System.out.println(new ObjectMapper().writeValueAsString(node));

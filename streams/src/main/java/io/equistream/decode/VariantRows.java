@@ -14,17 +14,27 @@ import java.util.Map;
  * one row (one KV cache); when an appended token maps differently for variants of a row (an orbit
  * word), the row forks copy-on-write. Identical sequences never re-merge, so the partition only
  * ever refines. Without dedup every variant has its own row.
+ *
+ * <p>Prefix sharing: the variants of a prompt are identical up to its first orbit word. When that
+ * common prefix is long, it is prefilled once as a row of its own, and every row then forks from
+ * it and runs only the rest of the prompt ({@link #prefixRow()} until {@link #prefixComputed()}).
  */
 final class VariantRows {
+  /** Shorter common prefixes are not worth a model call of their own. */
+  static final int MIN_SHARED_PREFIX = 16;
+
   private final VariantPlan plan;
   private final List<LmSequence> rows = new ArrayList<>();
+  private final int[][] rowPrompts;
   private int[] rowOfVariant;
+  private LmSequence prefix;
 
   VariantRows(VariantPlan plan, int[] prompt, boolean dedup) {
     this.plan = plan;
     int variants = plan.variants().size();
     rowOfVariant = new int[variants];
     Map<List<Integer>, Integer> rowByContent = new HashMap<>();
+    List<int[]> distinct = new ArrayList<>();
     for (int v = 0; v < variants; v++) {
       int[] sequence = new int[prompt.length];
       for (int t = 0; t < prompt.length; t++) {
@@ -33,20 +43,74 @@ final class VariantRows {
       List<Integer> key = Arrays.stream(sequence).boxed().toList();
       Integer existing = dedup ? rowByContent.get(key) : null;
       if (existing == null) {
-        existing = rows.size();
-        rows.add(new LmSequence(sequence));
+        existing = distinct.size();
+        distinct.add(sequence);
         rowByContent.put(key, existing);
       }
       rowOfVariant[v] = existing;
     }
+    rowPrompts = distinct.toArray(new int[0][]);
+    int shared = commonPrefix(rowPrompts);
+    if (rowPrompts.length > 1 && shared >= MIN_SHARED_PREFIX) {
+      prefix = new LmSequence(Arrays.copyOf(prompt, shared)); // identical in every row (no orbit word yet)
+    } else {
+      for (int[] sequence : rowPrompts) {
+        rows.add(new LmSequence(sequence));
+      }
+    }
   }
 
+  private static int commonPrefix(int[][] sequences) {
+    int length = sequences[0].length;
+    for (int[] other : sequences) {
+      int same = 0;
+      while (same < length && other[same] == sequences[0][same]) {
+        same++;
+      }
+      length = same;
+    }
+    return length;
+  }
+
+  /** The shared prefix still to be prefilled on its own, or null. */
+  LmSequence prefixRow() {
+    return prefix;
+  }
+
+  /** The prefix is cached: every row forks from it and keeps only its own rest of the prompt to run. */
+  void prefixComputed() {
+    int shared = prefix.length();
+    for (int[] sequence : rowPrompts) {
+      LmSequence row = prefix.fork();
+      for (int t = shared; t < sequence.length; t++) {
+        row.append(sequence[t]);
+      }
+      rows.add(row);
+    }
+    prefix.release();
+    prefix = null;
+  }
+
+  /** Distinct rows (empty while the shared prefix runs). */
   List<LmSequence> rows() {
     return rows;
   }
 
+  /** How many distinct rows the prompt has (before any fork). */
+  int promptRows() {
+    return rowPrompts.length;
+  }
+
   int[] rowOfVariant() {
     return rowOfVariant;
+  }
+
+  /** Gives every row's cache back to the pool. */
+  void release() {
+    if (prefix != null) {
+      prefix.release();
+    }
+    rows.forEach(LmSequence::release);
   }
 
   /** Appends the chosen token, as each variant sees it, to every row; forks rows whose variants disagree. */

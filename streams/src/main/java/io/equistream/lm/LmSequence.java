@@ -4,19 +4,19 @@ import java.util.Arrays;
 
 /**
  * One token sequence the model runs, with the key/value cache of its first {@link #computed()}
- * tokens. The cache lives either in a compact {@link KvBlock} or in a row of the decoder's packed
- * batch from the previous step; {@link #fork()} shares it copy-on-write.
+ * tokens, which lives in a row of the packed batch of the last call that ran it. {@link #fork()}
+ * shares that row copy-on-write. Call {@link #release()} when the sequence is done with, so its
+ * cache goes back to the pool.
  */
 public final class LmSequence {
   private int[] tokens;
   private int size;
   int computed;
-  KvBlock block;
-  PackedBatch packed;
-  int packedRow = -1;
+  PackedBatch batch;
+  int batchRow = -1;
 
   public LmSequence(int[] prompt) {
-    this.tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
+    this.tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length + 16));
     this.size = prompt.length;
   }
 
@@ -24,9 +24,11 @@ public final class LmSequence {
     this.tokens = Arrays.copyOf(parent.tokens, parent.tokens.length);
     this.size = parent.size;
     this.computed = parent.computed;
-    this.block = parent.block;
-    this.packed = parent.packed;
-    this.packedRow = parent.packedRow;
+    this.batch = parent.batch;
+    this.batchRow = parent.batchRow;
+    if (batch != null) {
+      batch.retain();
+    }
   }
 
   /** A new sequence with the same tokens that shares this one's cache until either grows. */
@@ -58,15 +60,32 @@ public final class LmSequence {
     return computed;
   }
 
-  int pending() {
+  /** Tokens not yet run through the model. */
+  public int pending() {
     return size - computed;
   }
 
-  /** Forget the cache (the next step recomputes the whole sequence). */
-  void dropCache() {
+  /** Forgets the cache (the next step recomputes the whole sequence) and gives its memory back. */
+  public void release() {
+    detach();
     computed = 0;
-    block = null;
-    packed = null;
-    packedRow = -1;
+  }
+
+  /** Stops pointing at the packed row (its copy was taken); the cached count stays. */
+  void detach() {
+    if (batch != null) {
+      batch.release();
+      batch = null;
+      batchRow = -1;
+    }
+  }
+
+  /** The last call computed {@code newlyComputed} more tokens; the cache is row {@code row} of {@code next}. */
+  void attach(PackedBatch next, int row, int newlyComputed) {
+    detach();
+    next.retain();
+    batch = next;
+    batchRow = row;
+    computed += newlyComputed;
   }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record ModelShape(
     int layers, int heads, int headDim, int vocabSize, boolean hasPast, boolean hasPositionIds,
-    boolean hasAttentionMask) {
+    boolean hasAttentionMask, boolean lastPositionLogits) {
 
   static final String INPUT_IDS = "input_ids";
   static final String ATTENTION_MASK = "attention_mask";
@@ -65,12 +65,14 @@ public record ModelShape(
       heads = (int) pastShape[1];
       headDim = (int) pastShape[3];
     }
+    // [batch, 1, vocab] with a static 1: the graph projects only the last position onto the vocabulary.
+    boolean lastOnly = logitsShape.length == 3 && logitsShape[1] == 1;
     return new ModelShape(layers, heads, headDim, vocab, layers > 0, inputs.containsKey(POSITION_IDS),
-        inputs.containsKey(ATTENTION_MASK));
+        inputs.containsKey(ATTENTION_MASK), lastOnly);
   }
 
-  /** Floats of one sequence's key (or value) cache per layer and per cached token. */
-  int floatsPerTokenPerTensor() {
-    return heads * headDim;
+  /** Bytes of one sequence's key/value cache per token, all layers: layers x 2 x hidden x 4. */
+  public long kvBytesPerToken() {
+    return (long) layers * 2 * heads * headDim * Float.BYTES;
   }
 }

@@ -26,12 +26,19 @@ import java.util.Map;
 
 /**
  * A GPT-2-style causal LM on ONNX Runtime that runs many sequences of different lengths in one
- * call (left padding + attention_mask + position_ids), keeps a KV cache per sequence and returns
- * only last-position logits. Models without past inputs are recomputed in full each step.
- * Not thread-safe: one decoding loop owns it.
+ * call (left padding + attention_mask + position_ids), keeps a KV cache per sequence in pooled
+ * native buffers that ORT writes in place (pinned outputs), and returns last-position logits.
+ * Graphs whose logits cover every position (the Hugging Face Optimum layout) are run in token
+ * chunks so that one call's logits stay under {@link #DEFAULT_MAX_LOGITS_BYTES}; graphs exported
+ * with last-position logits ({@code [batch, 1, vocab]}) need no chunking. Models without past
+ * inputs are recomputed in full each step. Not thread-safe: one engine thread owns it.
  */
 public final class OnnxCausalLm implements AutoCloseable {
   private static final int DEFAULT_MAX_POSITIONS = 1024;
+  /** Logits of one call at most (all-position graphs are chunked to stay under it). */
+  public static final long DEFAULT_MAX_LOGITS_BYTES = 64L << 20;
+  /** Free pooled buffers kept for reuse at most (decoding alternates two sets of the same size). */
+  private static final long IDLE_BUFFER_BYTES = 1L << 30;
 
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -40,7 +47,9 @@ public final class OnnxCausalLm implements AutoCloseable {
   private final String modelId;
   private final String modelDigest;
   private final ExecutionDevice device;
-  private PackedBatch packed;
+  private final NativeBuffers buffers;
+  private final ModelCall call;
+  private final long maxLogitsBytes;
 
   private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelShape shape, int maxPositions,
       String modelId, String modelDigest, ExecutionDevice device) {
@@ -51,6 +60,9 @@ public final class OnnxCausalLm implements AutoCloseable {
     this.modelId = modelId;
     this.modelDigest = modelDigest;
     this.device = device;
+    this.maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES;
+    this.buffers = new NativeBuffers(IDLE_BUFFER_BYTES);
+    this.call = new ModelCall(env, session, shape, buffers);
   }
 
   /** Opens {@code modelDir/model.onnx}; config.json (optional) supplies n_positions. */
@@ -159,11 +171,28 @@ public final class OnnxCausalLm implements AutoCloseable {
    * Afterwards every row's cache covers all of its tokens.
    */
   public float[][] step(List<LmSequence> rows) {
-    if (rows.isEmpty()) {
-      return new float[0][];
-    }
+    float[][] out = new float[rows.size()][];
+    step(rows, out);
+    return out;
+  }
+
+  /**
+   * Like {@link #step(List)}, writing into {@code out[i]} (reused when it has the vocabulary's
+   * length, else allocated). Rows with no cache run together, left-padded; rows with a cache run
+   * together when they add the same number of tokens (so every row's positions stay contiguous).
+   */
+  public void step(List<LmSequence> rows, float[][] out) {
+    step(rows, null, out);
+  }
+
+  /**
+   * Runs at most {@code maxTake[i]} of row i's uncomputed tokens (all of them when {@code maxTake}
+   * is null): a long prompt can be prefilled over several calls. {@code out[i]} gets row i's logits
+   * after the last token it ran (meaningful once the row ran all of its tokens).
+   */
+  public void step(List<LmSequence> rows, int[] maxTake, float[][] out) {
     for (LmSequence row : rows) {
-      if (shape.hasPast() && row.pending() < 1) {
+      if (row.pending() < 1 && shape.hasPast()) {
         throw new IllegalStateException("a sequence has no new token to run");
       }
       if (row.length() > maxPositions) {
@@ -171,250 +200,88 @@ public final class OnnxCausalLm implements AutoCloseable {
             + maxPositions + " positions");
       }
     }
+    int[] takes = new int[rows.size()];
+    Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < rows.size(); i++) {
+      LmSequence row = rows.get(i);
+      int all = shape.hasPast() ? row.pending() : row.length();
+      takes[i] = maxTake == null || !shape.hasPast() ? all : Math.max(1, Math.min(all, maxTake[i]));
+      int key = !shape.hasPast() || row.computed() == 0 ? 0 : takes[i];
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+    }
     try {
-      if (!shape.hasPast()) {
-        return recomputeAll(rows);
+      for (List<Integer> group : groups.values()) {
+        runGroup(rows, takes, group, out);
       }
-      return canContinuePacked(rows) ? continuePacked(rows) : repackAndRun(rows);
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
     }
   }
 
-  /** Drops the packed cache (call between unrelated batches to free memory). */
-  public void releaseCache() {
-    if (packed != null) {
-      packed.close();
-      packed = null;
+  /** Splits a group so that no tensor outgrows its bound, and chunks long runs of new tokens. */
+  private void runGroup(List<LmSequence> all, int[] takes, List<Integer> group, float[][] out) throws OrtException {
+    int longest = 0;
+    boolean uniform = true;
+    for (int i : group) {
+      int take = takes[i];
+      uniform &= longest == 0 || take == longest;
+      longest = Math.max(longest, take);
     }
-  }
-
-  private boolean canContinuePacked(List<LmSequence> rows) {
-    if (packed == null || packed.rows.size() != rows.size()) {
-      return false;
-    }
-    for (int i = 0; i < rows.size(); i++) {
-      LmSequence row = rows.get(i);
-      if (packed.rows.get(i) != row || row.packed != packed || row.packedRow != i || row.pending() != 1) {
-        return false;
+    long rowLogitBytes = (long) vocabSize() * Float.BYTES;
+    boolean allPositions = !shape.lastPositionLogits();
+    boolean chunkable = allPositions && shape.hasPast();
+    if (chunkable && !uniform && rowLogitBytes * longest * group.size() > maxLogitsBytes) {
+      for (int i : group) {
+        runGroup(all, takes, List.of(i), out); // alone, each row can run in chunks
       }
-    }
-    return true;
-  }
-
-  /** Hot path: every row adds one token; feed last step's present tensors back as past. */
-  private float[][] continuePacked(List<LmSequence> rows) throws OrtException {
-    int batch = rows.size();
-    int total = packed.totalLength + 1;
-    long[][] mask = new long[batch][];
-    long[] inputIds = new long[batch];
-    long[] positions = new long[batch];
-    for (int r = 0; r < batch; r++) {
-      LmSequence row = rows.get(r);
-      mask[r] = java.util.Arrays.copyOf(packed.mask[r], total);
-      mask[r][total - 1] = 1;
-      inputIds[r] = row.token(row.length() - 1);
-      positions[r] = row.computed;
-    }
-    Map<String, OnnxTensor> owned = new HashMap<>();
-    Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
-    try {
-      owned.put(ModelShape.INPUT_IDS, longTensor(inputIds, batch, 1));
-      if (shape.hasAttentionMask()) {
-        owned.put(ModelShape.ATTENTION_MASK, longTensor(flatten(mask, total), batch, total));
-      }
-      if (shape.hasPositionIds()) {
-        owned.put(ModelShape.POSITION_IDS, longTensor(positions, batch, 1));
-      }
-      inputs.putAll(owned);
-      for (int layer = 0; layer < shape.layers(); layer++) {
-        inputs.put(ModelShape.pastKey(layer), packed.presentKey(layer));
-        inputs.put(ModelShape.pastValue(layer), packed.presentValue(layer));
-      }
-      OrtSession.Result result = session.run(inputs);
-      return adoptResult(result, rows, mask, 1);
-    } finally {
-      owned.values().forEach(OnnxTensor::close);
-    }
-  }
-
-  /** Builds fresh past tensors from each row's cache (left-padded) and runs all pending tokens. */
-  private float[][] repackAndRun(List<LmSequence> rows) throws OrtException {
-    for (LmSequence row : rows) {
-      materialize(row);
-    }
-    releaseCache();
-    int batch = rows.size();
-    int pastLength = 0;
-    int newLength = 0;
-    for (LmSequence row : rows) {
-      pastLength = Math.max(pastLength, row.computed);
-      newLength = Math.max(newLength, row.pending());
-    }
-    int total = pastLength + newLength;
-    long[][] mask = new long[batch][total];
-    long[] inputIds = new long[batch * newLength];
-    long[] positions = new long[batch * newLength];
-    for (int r = 0; r < batch; r++) {
-      LmSequence row = rows.get(r);
-      int cached = row.computed;
-      int pending = row.pending();
-      for (int t = pastLength - cached; t < pastLength; t++) {
-        mask[r][t] = 1;
-      }
-      for (int k = 0; k < pending; k++) {
-        int slot = newLength - pending + k;
-        mask[r][pastLength + slot] = 1;
-        inputIds[r * newLength + slot] = row.token(cached + k);
-        positions[r * newLength + slot] = cached + k;
-      }
-    }
-    Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
-    try {
-      inputs.put(ModelShape.INPUT_IDS, longTensor(inputIds, batch, newLength));
-      if (shape.hasAttentionMask()) {
-        inputs.put(ModelShape.ATTENTION_MASK, longTensor(flatten(mask, total), batch, total));
-      }
-      if (shape.hasPositionIds()) {
-        inputs.put(ModelShape.POSITION_IDS, longTensor(positions, batch, newLength));
-      }
-      for (int layer = 0; layer < shape.layers(); layer++) {
-        inputs.put(ModelShape.pastKey(layer), pastTensor(rows, layer, pastLength, true));
-        inputs.put(ModelShape.pastValue(layer), pastTensor(rows, layer, pastLength, false));
-      }
-      OrtSession.Result result = session.run(inputs);
-      return adoptResult(result, rows, mask, newLength);
-    } finally {
-      inputs.values().forEach(OnnxTensor::close);
-    }
-  }
-
-  /** Moves a row's cache out of a packed batch that is about to be replaced. */
-  private void materialize(LmSequence row) {
-    if (row.packed == null) {
       return;
     }
-    if (row.packed.isClosed()) {
-      row.dropCache(); // its batch is gone: recompute this sequence from scratch
-      return;
-    }
-    row.block = row.packed.extract(row.packedRow, row.computed);
-    row.packed = null;
-    row.packedRow = -1;
-  }
-
-  private OnnxTensor pastTensor(List<LmSequence> rows, int layer, int pastLength, boolean keys)
-      throws OrtException {
-    int heads = shape.heads();
-    int headDim = shape.headDim();
-    FloatBuffer data = ByteBuffer.allocateDirect(4 * rows.size() * heads * pastLength * headDim)
-        .order(ByteOrder.nativeOrder()).asFloatBuffer();
-    for (int r = 0; r < rows.size(); r++) {
-      LmSequence row = rows.get(r);
-      if (row.computed == 0) {
-        continue;
-      }
-      float[] source = keys ? row.block.keys[layer] : row.block.values[layer];
-      int cached = row.computed;
-      for (int h = 0; h < heads; h++) {
-        int target = ((r * heads + h) * pastLength + (pastLength - cached)) * headDim;
-        data.put(target, source, h * cached * headDim, cached * headDim);
+    long rowKvBytes = (long) shape.heads() * shape.headDim() * Float.BYTES * (maxComputed(all, group) + longest);
+    long rowLogits = rowLogitBytes * (!allPositions || chunkable && uniform ? 1 : longest);
+    int rowsPerCall = (int) Math.max(1, Math.min(group.size(),
+        Math.min(NativeBuffers.MAX_TENSOR_BYTES / Math.max(1, rowKvBytes), maxLogitsBytes / rowLogits)));
+    for (int from = 0; from < group.size(); from += rowsPerCall) {
+      List<Integer> part = group.subList(from, Math.min(group.size(), from + rowsPerCall));
+      List<LmSequence> rows = new ArrayList<>(part.size());
+      part.forEach(i -> rows.add(all.get(i)));
+      int[] outIndex = part.stream().mapToInt(Integer::intValue).toArray();
+      // All-position graphs output rows x tokens x vocab logits: long runs go in chunks of tokens.
+      int chunk = chunkable && uniform ? (int) Math.max(1, maxLogitsBytes / (rowLogitBytes * rows.size())) : longest;
+      for (int done = 0; done < longest; done += chunk) {
+        int[] take = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+          take[r] = Math.min(chunk, takes[outIndex[r]] - done);
+        }
+        call.run(rows, take, done + chunk >= longest ? out : null, outIndex);
       }
     }
-    return OnnxTensor.createTensor(env, data, new long[] {rows.size(), heads, pastLength, headDim});
   }
 
-  private float[][] adoptResult(OrtSession.Result result, List<LmSequence> rows, long[][] mask, int newLength) {
-    float[][] logits;
-    try {
-      logits = lastPositionLogits(result, rows.size(), newLength);
-    } catch (RuntimeException e) {
-      result.close();
-      throw e;
+  private static int maxComputed(List<LmSequence> all, List<Integer> group) {
+    int max = 0;
+    for (int i : group) {
+      max = Math.max(max, all.get(i).computed());
     }
-    PackedBatch next = new PackedBatch(result, rows, mask, shape);
-    releaseCache();
-    packed = next;
-    for (int r = 0; r < rows.size(); r++) {
-      LmSequence row = rows.get(r);
-      row.computed = row.length();
-      row.block = null;
-      row.packed = next;
-      row.packedRow = r;
-    }
-    return logits;
+    return max;
   }
 
-  private float[][] lastPositionLogits(OrtSession.Result result, int batch, int sequenceLength) {
-    OnnxTensor logitsTensor = (OnnxTensor) result.get(ModelShape.LOGITS).orElseThrow();
-    FloatBuffer all = logitsTensor.getFloatBuffer();
-    int vocab = shape.vocabSize();
-    float[][] out = new float[batch][vocab];
-    for (int r = 0; r < batch; r++) {
-      all.get((r * sequenceLength + sequenceLength - 1) * vocab, out[r], 0, vocab);
-    }
-    return out;
+  /** Native memory held by KV caches and logits now, and at most so far. */
+  public long liveBufferBytes() {
+    return buffers.liveBytes();
   }
 
-  /** No past inputs: run each row's whole sequence; rows of equal length share a call. */
-  private float[][] recomputeAll(List<LmSequence> rows) throws OrtException {
-    float[][] out = new float[rows.size()][];
-    Map<Integer, List<Integer>> rowsByLength = new LinkedHashMap<>();
-    for (int r = 0; r < rows.size(); r++) {
-      rowsByLength.computeIfAbsent(rows.get(r).length(), k -> new ArrayList<>()).add(r);
-    }
-    for (Map.Entry<Integer, List<Integer>> group : rowsByLength.entrySet()) {
-      int length = group.getKey();
-      List<Integer> members = group.getValue();
-      int batch = members.size();
-      long[] inputIds = new long[batch * length];
-      long[] positions = new long[batch * length];
-      long[] mask = new long[batch * length];
-      for (int b = 0; b < batch; b++) {
-        LmSequence row = rows.get(members.get(b));
-        for (int t = 0; t < length; t++) {
-          inputIds[b * length + t] = row.token(t);
-          positions[b * length + t] = t;
-          mask[b * length + t] = 1;
-        }
-      }
-      Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
-      try {
-        inputs.put(ModelShape.INPUT_IDS, longTensor(inputIds, batch, length));
-        if (shape.hasAttentionMask()) {
-          inputs.put(ModelShape.ATTENTION_MASK, longTensor(mask, batch, length));
-        }
-        if (shape.hasPositionIds()) {
-          inputs.put(ModelShape.POSITION_IDS, longTensor(positions, batch, length));
-        }
-        try (OrtSession.Result result = session.run(inputs, java.util.Set.of(ModelShape.LOGITS))) {
-          float[][] logits = lastPositionLogits(result, batch, length);
-          for (int b = 0; b < batch; b++) {
-            out[members.get(b)] = logits[b];
-          }
-        }
-      } finally {
-        inputs.values().forEach(OnnxTensor::close);
-      }
-    }
-    return out;
+  public long peakBufferBytes() {
+    return buffers.peakLiveBytes();
   }
 
-  private OnnxTensor longTensor(long[] data, int rows, int columns) throws OrtException {
-    return OnnxTensor.createTensor(env, LongBuffer.wrap(data), new long[] {rows, columns});
-  }
-
-  private static long[] flatten(long[][] matrix, int columns) {
-    long[] flat = new long[matrix.length * columns];
-    for (int r = 0; r < matrix.length; r++) {
-      System.arraycopy(matrix[r], 0, flat, r * columns, columns);
-    }
-    return flat;
+  /** Frees pooled buffers nobody holds (call when idle). */
+  public void trimBuffers() {
+    buffers.trim();
   }
 
   @Override
   public void close() {
-    releaseCache();
+    buffers.trim();
     try {
       session.close();
     } catch (OrtException e) {

@@ -1,95 +1,75 @@
 package io.equistream.lm;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
-import java.util.List;
 
 /**
- * The key/value cache of the last batch the model ran, left in ONNX Runtime's output tensors so the
- * next step can feed them straight back (no copy) when the batch keeps the same rows.
- * Layout per layer: [rows, heads, totalLength, headDim]; {@link #mask} marks real positions.
+ * The key/value cache that one model call produced for its rows: per layer, keys and values laid out
+ * [rows, heads, total, headDim] in pooled native buffers (ORT wrote them in place as pinned outputs).
+ * Row r holds its real positions contiguously in columns [pad[r], total): every call runs rows
+ * whose new tokens follow their cached ones without a gap (see OnnxCausalLm). Immutable once
+ * written, so forked sequences share a row; freed back to the pool when the last sequence that
+ * points at it moves on.
  */
-final class PackedBatch implements AutoCloseable {
-  final OrtSession.Result result;
-  final List<LmSequence> rows;
-  final long[][] mask;
-  final int totalLength;
+final class PackedBatch {
+  final int rows;
+  final int total;
+  private final int[] pad;
   private final ModelShape shape;
-  private FloatBuffer[] keyCopies;
-  private FloatBuffer[] valueCopies;
-  private boolean closed;
+  private final NativeBuffers pool;
+  private final NativeBuffers.Block[] keys;
+  private final NativeBuffers.Block[] values;
+  private int references;
 
-  PackedBatch(OrtSession.Result result, List<LmSequence> rows, long[][] mask, ModelShape shape) {
-    this.result = result;
-    this.rows = List.copyOf(rows);
-    this.mask = mask;
-    this.totalLength = mask.length == 0 ? 0 : mask[0].length;
+  PackedBatch(int rows, int total, int[] pad, ModelShape shape, NativeBuffers pool, NativeBuffers.Block[] keys,
+      NativeBuffers.Block[] values) {
+    this.rows = rows;
+    this.total = total;
+    this.pad = pad;
     this.shape = shape;
+    this.pool = pool;
+    this.keys = keys;
+    this.values = values;
   }
 
-  OnnxTensor presentKey(int layer) {
-    return (OnnxTensor) result.get(ModelShape.presentKey(layer)).orElseThrow();
+  FloatBuffer keys(int layer) {
+    return keys[layer].floats();
   }
 
-  OnnxTensor presentValue(int layer) {
-    return (OnnxTensor) result.get(ModelShape.presentValue(layer)).orElseThrow();
+  FloatBuffer values(int layer) {
+    return values[layer].floats();
   }
 
-  boolean isClosed() {
-    return closed;
+  int pad(int row) {
+    return pad[row];
   }
 
-  /** Copies one row's real (unmasked) positions into a compact block. */
-  KvBlock extract(int row, int expectedLength) {
-    if (keyCopies == null) {
-      keyCopies = new FloatBuffer[shape.layers()];
-      valueCopies = new FloatBuffer[shape.layers()];
+  void retain() {
+    references++;
+  }
+
+  void release() {
+    if (--references == 0) {
+      for (int layer = 0; layer < keys.length; layer++) {
+        pool.release(keys[layer]);
+        pool.release(values[layer]);
+      }
     }
+  }
+
+  /**
+   * Copies the first {@code count} cached positions of {@code row} into row {@code targetRow} of a
+   * [rows, heads, targetTotal, headDim] tensor, at columns [targetPad, targetPad + count).
+   */
+  void copyRow(int row, int count, boolean key, int layer, FloatBuffer target, int targetRow, int targetTotal,
+      int targetPad) {
+    FloatBuffer source = key ? keys(layer) : values(layer);
     int heads = shape.heads();
     int headDim = shape.headDim();
-    int[] realPositions = new int[expectedLength];
-    int found = 0;
-    for (int t = 0; t < totalLength && found < expectedLength; t++) {
-      if (mask[row][t] != 0) {
-        realPositions[found++] = t;
-      }
-    }
-    if (found != expectedLength) {
-      throw new IllegalStateException("packed row " + row + " holds " + found + " tokens, expected " + expectedLength);
-    }
-    float[][] keys = new float[shape.layers()][];
-    float[][] values = new float[shape.layers()][];
-    for (int layer = 0; layer < shape.layers(); layer++) {
-      if (keyCopies[layer] == null) {
-        // One bulk copy per layer serves every row extracted from this batch.
-        keyCopies[layer] = presentKey(layer).getFloatBuffer();
-        valueCopies[layer] = presentValue(layer).getFloatBuffer();
-      }
-      keys[layer] = gatherRow(keyCopies[layer], row, realPositions, heads, headDim);
-      values[layer] = gatherRow(valueCopies[layer], row, realPositions, heads, headDim);
-    }
-    return new KvBlock(expectedLength, keys, values);
-  }
-
-  private float[] gatherRow(FloatBuffer source, int row, int[] positions, int heads, int headDim) {
-    float[] out = new float[heads * positions.length * headDim];
     for (int h = 0; h < heads; h++) {
-      long headBase = ((long) row * heads + h) * totalLength;
-      for (int i = 0; i < positions.length; i++) {
-        source.get((int) ((headBase + positions[i]) * headDim), out, (h * positions.length + i) * headDim, headDim);
-      }
-    }
-    return out;
-  }
-
-  @Override
-  public void close() {
-    if (!closed) {
-      closed = true;
-      keyCopies = null;
-      valueCopies = null;
-      result.close();
+      // Indices stay below 2^28: one tensor is at most NativeBuffers.MAX_TENSOR_BYTES.
+      int from = (int) ((((long) row * heads + h) * total + pad[row]) * headDim);
+      int to = (int) ((((long) targetRow * heads + h) * targetTotal + targetPad) * headDim);
+      target.put(to, source, from, count * headDim);
     }
   }
 }

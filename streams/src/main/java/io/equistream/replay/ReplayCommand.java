@@ -4,6 +4,7 @@ import io.equistream.decode.FairEngine;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.answer.CompletionRecords;
 import io.equistream.stream.FairStreamsService;
+import io.equistream.stream.ServiceListener;
 import io.equistream.answer.RequestDefaults;
 import io.equistream.stream.ServiceConfig;
 import io.equistream.answer.ServiceIdentity;
@@ -101,7 +102,7 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--state", paramLabel = "FILE", description = "State file. Default: OUT.state (file output) or replay-NAME.state.")
   Path stateFile;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "Requests per batch. Default: equistream.batch.size.")
+  @Option(names = "--batch-size", paramLabel = "N", description = "Requests answered (and made durable) per batch. Default: equistream.engine.max.requests.")
   Integer batchSize;
 
   @Option(names = "--config", paramLabel = "FILE", description = "Service properties file (model, groups, defaults, Kafka client settings).")
@@ -160,7 +161,7 @@ public final class ReplayCommand implements Callable<Integer> {
       return 0;
     }
 
-    try (FairEngine engine = FairStreamsService.openEngine(serviceConfig)) {
+    try (FairEngine engine = FairStreamsService.openEngine(serviceConfig, ServiceListener.NONE)) {
       ServiceIdentity identity = new ServiceIdentity(engine.model().modelId(),
           FairStreamsService.fingerprint(serviceConfig, engine));
       RequestDefaults defaults = new RequestDefaults(serviceConfig.get("equistream.default.method"),
@@ -168,7 +169,7 @@ public final class ReplayCommand implements Callable<Integer> {
       ReplayRunner runner = new ReplayRunner(engine, identity, defaults,
           new ReplayRunner.Overrides(method, groups, aggregate), originals.seeds(),
           serviceConfig.intValue("equistream.limit.max.output.bytes"));
-      int batch = batchSize != null ? batchSize : serviceConfig.intValue("equistream.batch.size");
+      int batch = batchSize != null ? batchSize : serviceConfig.intValue("equistream.engine.max.requests");
       if (batch < 1) {
         throw new IllegalArgumentException("--batch-size must be at least 1");
       }

@@ -13,9 +13,9 @@ import java.util.Map;
 
 /**
  * Answers a batch of requests with the service's own {@link BatchAnswerer} (same resolution,
- * defaults, validation, batched generation with one-by-one retry, records and size check), after
+ * defaults, validation, the same engine with its failure isolation, records and size check), after
  * applying the replay's overrides and filling in the seed the service reported for requests that
- * had none. No deadline: a replay has no poll interval to keep.
+ * had none. No deadline: a replay waits for every answer.
  */
 final class ReplayRunner {
   /** Replaces the original request's settings; null / empty = keep the original. */
@@ -70,7 +70,6 @@ final class ReplayRunner {
     for (PromptRequest request : requests) {
       pending.add(new PendingPrompt(prepare(request), arrival));
     }
-    return answerer.answer(engine, pending, Long.MAX_VALUE, (step, active, rows, nanos) -> { }, arrival,
-        System::currentTimeMillis).answers();
+    return answerer.answer(engine, pending);
   }
 }

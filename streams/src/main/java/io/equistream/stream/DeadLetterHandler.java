@@ -35,7 +35,7 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
       return Response.resume();
     }
     RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    headers.add(FairBatchProcessor.ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    headers.add(FairAnswerProcessor.ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     headers.add("equistream.origin", (record.topic() + "-" + record.partition() + "@" + record.offset())
         .getBytes(StandardCharsets.UTF_8));
     return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, record.timestamp(), record.key(),

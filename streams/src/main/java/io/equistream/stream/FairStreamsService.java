@@ -1,6 +1,8 @@
 package io.equistream.stream;
 
+import io.equistream.answer.AnswerBuilder;
 import io.equistream.answer.RequestDefaults;
+import io.equistream.answer.RequestIntake;
 import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.RequestLimits;
@@ -12,10 +14,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -24,15 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service: one fair engine per stream thread (an ONNX session and its KV cache are
- * not shared between threads), the topology, and KafkaStreams' lifecycle.
+ * The running service: one fair engine for the whole instance (it owns the ONNX session; every
+ * task of every stream thread hands it requests, so one batch spans partitions), the topology,
+ * and KafkaStreams' lifecycle.
  */
 public final class FairStreamsService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FairStreamsService.class);
 
   private final ServiceConfig config;
-  private final Map<Thread, FairEngine> engines = new ConcurrentHashMap<>();
-  private final FairEngine firstEngine;
+  private final FairEngine engine;
   private final ReplyTopics replyTopics;
   private final KafkaStreams streams;
   private final ServiceIdentity identity;
@@ -44,10 +43,10 @@ public final class FairStreamsService implements AutoCloseable {
       TopicSetup.createMissing(config.clientProperties(), config.topics().all(),
           config.intValue("equistream.topics.partitions"), (short) config.intValue("equistream.topics.replication"));
     }
-    this.firstEngine = openEngine();
-    this.identity = new ServiceIdentity(firstEngine.model().modelId(), fingerprint(config, firstEngine));
+    this.engine = openEngine(config, listener);
+    this.identity = new ServiceIdentity(engine.model().modelId(), fingerprint(config, engine));
     this.replyTopics = new ReplyTopics(Admin.create(config.clientProperties()));
-    Topology topology = topology(config, this::engineForThisThread, identity, replyTopics, listener);
+    Topology topology = topology(config, engine, identity, replyTopics, listener);
     Properties kafka = config.kafkaProperties();
     this.streams = new KafkaStreams(topology, kafka);
     streams.setStateListener((next, previous) -> stateListeners.forEach(l -> l.onChange(next, previous)));
@@ -55,38 +54,32 @@ public final class FairStreamsService implements AutoCloseable {
       LOG.error("stream thread failed; replacing it", error);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
-    LOG.info("EquiStream service: model {} ({}), config {}", identity.modelId(), firstEngine.model().device(),
+    LOG.info("EquiStream service: model {} ({}), config {}", identity.modelId(), engine.model().device(),
         config.redacted());
   }
 
   /** The service topology with the settings of a config (shared by run, demo and tests). */
-  public static Topology topology(ServiceConfig config, Supplier<FairEngine> engines, ServiceIdentity identity,
+  public static Topology topology(ServiceConfig config, FairEngine engine, ServiceIdentity identity,
       java.util.function.Predicate<String> replyTopics, ServiceListener listener) {
     RequestDefaults defaults = new RequestDefaults(config.get("equistream.default.method"),
         config.get("equistream.default.aggregate"), config.intValue("equistream.default.max.new.tokens"));
+    RequestIntake intake = new RequestIntake(defaults);
+    AnswerBuilder answers = new AnswerBuilder(identity, config.intValue("equistream.limit.max.output.bytes"));
     return FairTopology.build(config.topics(),
-        () -> new FairBatchProcessor(engines, config.batchLimits(), defaults, identity, replyTopics,
-            config.longValue("equistream.debug.step.delay.ms"), config.intValue("equistream.limit.max.output.bytes"),
-            listener),
+        () -> new FairAnswerProcessor(engine, intake, answers, replyTopics,
+            config.longValue("equistream.request.deadline.ms"), config.longValue("equistream.handoff.ms"), listener),
         Duration.ofMillis(config.longValue("equistream.summary.window.ms")));
   }
 
-  public static FairEngine openEngine(ServiceConfig config) {
+  /** The engine a config describes (model, groups, limits, scheduling), reporting its steps to the listener. */
+  public static FairEngine openEngine(ServiceConfig config, ServiceListener listener) {
     int threads = config.intValue("equistream.threads");
     ModelOptions options = new ModelOptions(ExecutionDevice.parse(config.get("equistream.device")),
         threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors()), 1);
     RequestLimits limits = new RequestLimits(config.intValue("equistream.limit.max.prompt.tokens"),
         config.intValue("equistream.limit.max.new.tokens"), config.intValue("equistream.limit.max.prompt.chars"));
     return FairEngine.open(config.path("equistream.model.dir"), config.path("equistream.groups.file"), options,
-        config.booleanValue("equistream.dedup"), limits);
-  }
-
-  private FairEngine openEngine() {
-    return openEngine(config);
-  }
-
-  private FairEngine engineForThisThread() {
-    return engines.computeIfAbsent(Thread.currentThread(), thread -> engines.isEmpty() ? firstEngine : openEngine());
+        config.engineSettings(), limits, (requests, rows, nanos) -> listener.stepDone(rows, nanos));
   }
 
   /** sha-256 of model weights digest + groups file: two answers with equal fingerprints used the same config. */
@@ -110,6 +103,10 @@ public final class FairStreamsService implements AutoCloseable {
     return streams;
   }
 
+  public FairEngine engine() {
+    return engine;
+  }
+
   /** Listens to state changes; may be added before or after start. */
   public void addStateListener(KafkaStreams.StateListener listener) {
     stateListeners.add(listener);
@@ -131,15 +128,14 @@ public final class FairStreamsService implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes Kafka Streams first (tasks commit what they answered and cancel what they did not: the
+   * buffer keeps it for the next owner), then the engine and its model.
+   */
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
     replyTopics.close();
-    for (FairEngine engine : engines.values()) {
-      if (engine != firstEngine) {
-        engine.close();
-      }
-    }
-    firstEngine.close();
+    engine.close();
   }
 }

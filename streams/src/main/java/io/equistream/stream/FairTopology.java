@@ -6,65 +6,57 @@ import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
-import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
-/** The whole service, top to bottom. */
+/**
+ * The whole service, top to bottom.
+ *
+ * <p>Reads {@code prompts} (PromptRequest). Writes {@code completions} (FairCompletion, one per
+ * request: OK, REJECTED or FAILED), the request's {@code reply_topic} (a copy of its completion),
+ * {@code fairness-audit} (FairnessAudit, one per request), {@code prompts-dlq} (records nobody can
+ * be answered for, the reason in a header) and {@code fairness-audit-summary} (AuditSummary per
+ * method+groups and window, from the audit topic). The buffer store's changelog is
+ * {@code <application.id>-pending-prompts-changelog}.
+ */
 public final class FairTopology {
+  /** Names of the answer processor's children: it forwards each kind of record to its own sink. */
+  static final String COMPLETIONS = "completions-sink";
+  static final String REPLIES = "reply-copies-sink";
+  static final String AUDITS = "audits-sink";
+  static final String DEAD_LETTERS = "dead-letters-sink";
+  private static final String PROMPTS = "prompts-source";
+  private static final String ANSWERS = "fair-answers";
+
   private FairTopology() {
   }
 
-  public static Topology build(Topics topics, ProcessorSupplier<String, PromptRequest, String, Object> fairBatches,
+  public static Topology build(Topics topics, ProcessorSupplier<String, PromptRequest, String, SpecificRecord> answers,
       Duration summaryWindow) {
     Serde<String> keys = Serdes.String();
-    AvroSerde<FairCompletion> completionSerde = AvroSerde.of(FairCompletion.class);
     AvroSerde<FairnessAudit> auditSerde = AvroSerde.of(FairnessAudit.class);
+    Serializer<FairCompletion> completions = AvroSerde.of(FairCompletion.class).serializer();
+
+    // 1. fairness-audit -> windowed summary per method+groups of the served requests -> fairness-audit-summary.
     StreamsBuilder builder = new StreamsBuilder();
-
-    // 1. prompts -> validate, buffer (changelogged) and answer in batches through the fair decoder.
-    //    Undeserializable records never get here: the deserialization handler sends them to the DLQ.
-    builder.addStateStore(Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore(FairBatchProcessor.BUFFER_STORE), Serdes.Long(), PendingPromptSerde.create()));
-    KStream<String, Object> answers = builder
-        .stream(topics.prompts(), Consumed.with(keys, StrictUtf8PromptSerde.create()))
-        .process(fairBatches, FairBatchProcessor.BUFFER_STORE);
-
-    // 2. Every request's completion (OK, REJECTED or FAILED) -> completions, and the reply topic it named.
-    answers.filter((key, value) -> value instanceof FairCompletion)
-        .mapValues(value -> (FairCompletion) value)
-        .to(topics.completions(), Produced.with(keys, completionSerde));
-    answers.filter((key, value) -> value instanceof ReplyCopy)
-        .mapValues(value -> ((ReplyCopy) value))
-        .to((key, reply, context) -> reply.topic(),
-            Produced.with(keys, Serdes.serdeFrom(
-                (topic, reply) -> completionSerde.serializer().serialize(topic, reply.completion()),
-                (topic, bytes) -> { throw new UnsupportedOperationException("write-only"); })));
-
-    // 3. Records nobody can be answered for (no request id) -> the dead-letter topic, reason in a header.
-    answers.filter((key, value) -> value instanceof DeadLetter)
-        .mapValues(value -> ((DeadLetter) value).value())
-        .to(topics.deadLetters(), Produced.with(keys, Serdes.ByteArray()));
-
-    // 4. One audit per request -> fairness-audit.
-    KStream<String, FairnessAudit> audits = answers
-        .filter((key, value) -> value instanceof FairnessAudit)
-        .mapValues(value -> (FairnessAudit) value);
-    audits.to(topics.audit(), Produced.with(keys, auditSerde));
-
-    // 5. Windowed summary per method+groups of the served requests -> fairness-audit-summary.
-    audits.filter((key, audit) -> audit.getStatus() == CompletionStatus.OK)
+    builder.stream(topics.audit(), Consumed.with(keys, auditSerde))
+        .filter((key, audit) -> audit.getStatus() == CompletionStatus.OK)
         .groupBy((key, audit) -> audit.getMethod() + "|" + String.join(",", audit.getGroups()),
             Grouped.with("audit-by-method", keys, auditSerde))
         .windowedBy(TimeWindows.ofSizeWithNoGrace(summaryWindow))
@@ -78,7 +70,34 @@ public final class FairTopology {
           return KeyValue.pair(windowed.key(), summary);
         })
         .to(topics.auditSummary(), Produced.with(keys, AvroSerde.of(AuditSummary.class)));
+    Topology topology = builder.build();
 
-    return builder.build();
+    // 2. prompts -> validate, buffer (changelogged), hand to the engine; its answers come back here.
+    //    Undeserializable records never get here: the deserialization handler sends them to the DLQ.
+    topology.addSource(PROMPTS, keys.deserializer(), StrictUtf8PromptSerde.create().deserializer(), topics.prompts());
+    topology.addProcessor(ANSWERS, answers, PROMPTS);
+    topology.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(FairAnswerProcessor.BUFFER_STORE), Serdes.Long(), PendingPromptSerde.create()),
+        ANSWERS);
+
+    // 3. Each request's completion (OK, REJECTED or FAILED) -> completions, and a copy to the reply topic it named.
+    topology.addSink(COMPLETIONS, topics.completions(), keys.serializer(), completions, ANSWERS);
+    topology.addSink(REPLIES, replyTopic(), keys.serializer(), completions, ANSWERS);
+
+    // 4. One audit per request -> fairness-audit (and from there into the summary above).
+    topology.addSink(AUDITS, topics.audit(), keys.serializer(), auditSerde.serializer(), ANSWERS);
+
+    // 5. Records nobody can be answered for (no value, no request id) -> the dead-letter topic, reason in a header.
+    topology.addSink(DEAD_LETTERS, topics.deadLetters(), keys.serializer(),
+        AvroSerde.of(PromptRequest.class).serializer(), ANSWERS);
+    return topology;
+  }
+
+  /** The reply topic travels with the record, in a header the processor sets. */
+  private static TopicNameExtractor<String, FairCompletion> replyTopic() {
+    return (key, completion, context) -> {
+      Header header = context.headers().lastHeader(FairAnswerProcessor.REPLY_TOPIC_HEADER);
+      return new String(header.value(), StandardCharsets.UTF_8);
+    };
   }
 }

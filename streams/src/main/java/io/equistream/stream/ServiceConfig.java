@@ -1,5 +1,6 @@
 package io.equistream.stream;
 
+import io.equistream.decode.EngineSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -42,10 +43,13 @@ public final class ServiceConfig {
     d.put("equistream.topics.create", "false");
     d.put("equistream.topics.partitions", "4");
     d.put("equistream.topics.replication", "1");
-    d.put("equistream.batch.size", "16");
-    d.put("equistream.batch.linger.ms", "50");
-    d.put("equistream.batch.max.tokens", "2048");
-    d.put("equistream.batch.deadline.ms", "45000");
+    d.put("equistream.request.deadline.ms", "120000");
+    d.put("equistream.engine.max.requests", String.valueOf(EngineSettings.DEFAULT_MAX_REQUESTS));
+    d.put("equistream.engine.max.rows", String.valueOf(EngineSettings.DEFAULT_MAX_ROWS));
+    d.put("equistream.engine.prefill.chunk.tokens", String.valueOf(EngineSettings.DEFAULT_PREFILL_CHUNK_TOKENS));
+    d.put("equistream.engine.memory.bytes", "0");
+    d.put("equistream.engine.max.waiting", String.valueOf(EngineSettings.DEFAULT_MAX_WAITING));
+    d.put("equistream.handoff.ms", "10");
     d.put("equistream.limit.max.prompt.tokens", "0");
     d.put("equistream.limit.max.new.tokens", "256");
     d.put("equistream.limit.max.prompt.chars", "20000");
@@ -55,6 +59,13 @@ public final class ServiceConfig {
     d.put("equistream.debug.step.delay.ms", "0");
     return Map.copyOf(d);
   }
+
+  /** Keys of the per-task batching that the engine replaced, with what to use instead. */
+  private static final Map<String, String> RETIRED = Map.of(
+      "equistream.batch.size", "equistream.engine.max.requests",
+      "equistream.batch.linger.ms", "nothing: requests join the running batch at the next step",
+      "equistream.batch.max.tokens", "equistream.engine.max.rows and equistream.engine.memory.bytes",
+      "equistream.batch.deadline.ms", "equistream.request.deadline.ms (per request, from its arrival)");
 
   private final Properties properties;
 
@@ -83,6 +94,10 @@ public final class ServiceConfig {
     properties.putAll(source);
     Set<String> unknown = new TreeSet<>();
     for (String key : properties.stringPropertyNames()) {
+      if (RETIRED.containsKey(key)) {
+        throw new IllegalArgumentException(key + " was removed: the engine batches continuously across every task;"
+            + " use " + RETIRED.get(key));
+      }
       if (key.startsWith(PREFIX) && !DEFAULTS.containsKey(key)) {
         unknown.add(key);
       }
@@ -96,18 +111,15 @@ public final class ServiceConfig {
   }
 
   private void validate() {
-    long deadline = longValue("equistream.batch.deadline.ms");
-    long pollInterval = Long.parseLong(properties.getProperty(StreamsConfig.consumerPrefix("max.poll.interval.ms"),
-        properties.getProperty("max.poll.interval.ms", "300000")));
-    // Kafka Streams stops processing to poll once half of max.poll.interval.ms has passed, checked
-    // between records: one batch may start just before that and a punctuation flush may follow,
-    // so 1/2 + 2 deadlines (+ a step's overshoot) must stay under the interval.
-    if (deadline <= 0 || deadline * 6 > pollInterval) {
-      throw new IllegalArgumentException("equistream.batch.deadline.ms=" + deadline + " must be positive and at most a"
-          + " sixth of max.poll.interval.ms=" + pollInterval + ", so a slow batch never costs a rebalance");
+    for (String key : java.util.List.of("equistream.request.deadline.ms", "equistream.engine.max.requests",
+        "equistream.engine.max.rows", "equistream.engine.prefill.chunk.tokens", "equistream.engine.max.waiting",
+        "equistream.handoff.ms")) {
+      if (longValue(key) < 1) {
+        throw new IllegalArgumentException(key + " must be at least 1 (got " + get(key) + ")");
+      }
     }
-    if (intValue("equistream.batch.size") < 1) {
-      throw new IllegalArgumentException("equistream.batch.size must be at least 1");
+    if (memoryBytes() < 0) {
+      throw new IllegalArgumentException("equistream.engine.memory.bytes must be >= 0 (0 = derived from the JVM)");
     }
   }
 
@@ -139,9 +151,17 @@ public final class ServiceConfig {
         get("equistream.topic.audit"), get("equistream.topic.audit-summary"), get("equistream.topic.dlq"));
   }
 
-  public BatchLimits batchLimits() {
-    return new BatchLimits(intValue("equistream.batch.size"), longValue("equistream.batch.linger.ms"),
-        intValue("equistream.batch.max.tokens"), longValue("equistream.batch.deadline.ms"));
+  /** How the engine schedules, from the engine keys (memory 0 = derived from the JVM's direct-memory limit). */
+  public EngineSettings engineSettings() {
+    long memory = memoryBytes();
+    return new EngineSettings(booleanValue("equistream.dedup"), intValue("equistream.engine.max.requests"),
+        intValue("equistream.engine.max.rows"), intValue("equistream.engine.prefill.chunk.tokens"),
+        memory > 0 ? memory : EngineSettings.defaultMemoryBytes(), intValue("equistream.engine.max.waiting"),
+        longValue("equistream.debug.step.delay.ms"));
+  }
+
+  private long memoryBytes() {
+    return EngineSettings.parseSize(get("equistream.engine.memory.bytes"));
   }
 
   /** Kafka keys only, with EquiStream's defaults (exactly-once, DLQ) where the file is silent. */
@@ -152,6 +172,9 @@ public final class ServiceConfig {
     kafka.put(StreamsConfig.DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandler.class.getName());
     kafka.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get("equistream.topic.dlq"));
+    // Answers are handed over by a wall-clock punctuator: the stream thread must not sit in poll()
+    // for the default 100 ms while the engine has answers waiting.
+    kafka.put(StreamsConfig.POLL_MS_CONFIG, get("equistream.handoff.ms"));
     for (String key : properties.stringPropertyNames()) {
       if (!key.startsWith(PREFIX)) {
         kafka.put(key, properties.getProperty(key));

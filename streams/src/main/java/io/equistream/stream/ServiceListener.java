@@ -10,9 +10,6 @@ public interface ServiceListener {
   default void stepDone(int rows, long nanos) {
   }
 
-  default void batchDone(int requests, int generated, long inferenceMs) {
-  }
-
   default void answered(FairCompletion completion, FairnessAudit audit) {
   }
 }

@@ -25,7 +25,7 @@ class FairGeneratorTest {
   }
 
   private static GenerationResult generate(FairEngine engine, FairRequest request) {
-    return engine.generator().generate(List.of(request)).get(0);
+    return engine.generate(List.of(request)).get(0);
   }
 
   @Test
@@ -74,8 +74,8 @@ class FairGeneratorTest {
           GenerationResult on = generate(TestAssets.tinyEngine(), request);
           GenerationResult off = generate(TestAssets.tinyEngineNoDedup(), request);
           assertArrayEquals(on.completionIds(), off.completionIds(), method + "/" + aggregation + " " + prompt);
-          float[] scoreOn = TestAssets.tinyEngine().generator().score(request).fair();
-          float[] scoreOff = TestAssets.tinyEngineNoDedup().generator().score(request).fair();
+          float[] scoreOn = TestAssets.tinyEngine().score(request).fair();
+          float[] scoreOff = TestAssets.tinyEngineNoDedup().score(request).fair();
           for (int t = 0; t < scoreOn.length; t++) {
             assertEquals(scoreOn[t], scoreOff[t], 1e-6, "token " + t);
           }
@@ -200,7 +200,7 @@ class FairGeneratorTest {
     for (String prompt : List.of("The woman worked as a", "The Black man was known for", "He", "The gay person had a job as")) {
       requests.add(request(prompt, GenerationParams.greedy(8), FairnessMethod.MULTI, ALL, Aggregation.PROBS));
     }
-    List<GenerationResult> together = TestAssets.tinyEngine().generator().generate(requests);
+    List<GenerationResult> together = TestAssets.tinyEngine().generate(requests);
     for (int i = 0; i < requests.size(); i++) {
       assertArrayEquals(generate(TestAssets.tinyEngine(), requests.get(i)).completionIds(), together.get(i).completionIds());
     }

@@ -69,9 +69,9 @@ class EquivariancePropertyTest {
     assertEquals(64, group.size());
     for (FairnessMethod method : List.of(FairnessMethod.EQUITUNE, FairnessMethod.MULTI)) {
       for (Aggregation aggregation : Aggregation.values()) {
-        float[] px = engine().generator().score(request(prompt, method, aggregation, group, 1)).fair();
+        float[] px = engine().score(request(prompt, method, aggregation, group, 1)).fair();
         for (GroupElement g : group.elements()) {
-          float[] pgx = engine().generator().score(request(act(group, g, prompt), method, aggregation, group, 1)).fair();
+          float[] pgx = engine().score(request(act(group, g, prompt), method, aggregation, group, 1)).fair();
           double worst = 0;
           for (int t = 0; t < px.length; t++) {
             worst = Math.max(worst, Math.abs(pgx[group.act(g, t)] - px[t]));
@@ -92,10 +92,10 @@ class EquivariancePropertyTest {
     ProductGroup group = TestAssets.catalog().select(List.of("gender", "race", "orientation"));
     for (FairnessMethod method : List.of(FairnessMethod.EQUITUNE, FairnessMethod.MULTI)) {
       for (Aggregation aggregation : Aggregation.values()) {
-        GenerationResult fromX = engine().generator().generate(List.of(request(prompt, method, aggregation, group, 8)))
+        GenerationResult fromX = engine().generate(List.of(request(prompt, method, aggregation, group, 8)))
             .get(0);
         for (GroupElement g : group.elements()) {
-          GenerationResult fromGx = engine().generator()
+          GenerationResult fromGx = engine()
               .generate(List.of(request(act(group, g, prompt), method, aggregation, group, 8))).get(0);
           List<StepAudit> stepsX = fromX.audit().steps();
           List<StepAudit> stepsGx = fromGx.audit().steps();

@@ -75,8 +75,6 @@ final class FaultKit {
     s.put("equistream.threads", "1");
     s.put("equistream.http.port", "-1");
     s.put("equistream.default.max.new.tokens", "1");
-    s.put("equistream.batch.size", "8");
-    s.put("equistream.batch.linger.ms", "20");
     for (String topic : List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
       s.put("equistream.topic." + topic, topic + "-" + suffix);
     }

@@ -194,7 +194,7 @@ class HostileInputFaultIT {
       FaultKit.createTopics(bootstrap, SUFFIX, 4, (short) 1, Map.of());
       Map<String, String> settings = FaultKit.serviceSettings(bootstrap, "fault-hostile", SUFFIX);
       settings.put("state.dir", Files.createTempDirectory("hostile-state").toString());
-      settings.put("equistream.batch.size", "64");
+      settings.put("equistream.engine.max.requests", "64");
       settings.put("equistream.limit.max.new.tokens", "16");
       List<KafkaStreams.State> transitions = new CopyOnWriteArrayList<>();
       ServiceConfig config = ServiceConfig.load(null, settings);

@@ -4,23 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
+import io.equistream.decode.RequestLimits;
+import io.equistream.lm.ModelOptions;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
 import io.equistream.stream.FairStreamsService;
+import io.equistream.stream.EngineDriving;
 import io.equistream.stream.ServiceConfig;
-import io.equistream.answer.ServiceIdentity;
 import io.equistream.stream.ServiceListener;
 import io.equistream.stream.Topics;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -31,15 +34,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Each service limit is enforced and follows its config key: max prompt tokens, max prompt
- * characters, max new tokens, max batch (requests and requested tokens) and the per-batch deadline
- * that ends unfinished requests with finish_reason "deadline". TopologyTestDriver + the real model.
+ * characters, max new tokens, the engine's limits on running requests, and the per-request
+ * deadline that ends unfinished requests with finish_reason "deadline". TopologyTestDriver + the
+ * real model on the real engine.
  */
 class LimitsTest {
   private TopologyTestDriver driver;
   private FairEngine engine;
   private TestInputTopic<String, PromptRequest> prompts;
   private TestOutputTopic<String, FairCompletion> completions;
-  private final List<Integer> batches = new ArrayList<>();
+  private final List<Integer> stepRequests = new CopyOnWriteArrayList<>();
 
   private void start(Map<String, String> settings) throws Exception {
     Map<String, String> all = new LinkedHashMap<>();
@@ -48,19 +52,17 @@ class LimitsTest {
     all.put("state.dir", Files.createTempDirectory("limits-state").toString());
     all.put("equistream.model.dir", FaultKit.model().toString());
     all.put("equistream.threads", "1");
-    all.put("equistream.batch.size", "1");
     all.put("equistream.default.max.new.tokens", "2");
     all.putAll(settings);
     ServiceConfig config = ServiceConfig.load(null, all);
-    engine = FairStreamsService.openEngine(config); // the engine carries the request limits of this config
-    ServiceListener listener = new ServiceListener() {
-      @Override
-      public void batchDone(int requests, int generated, long inferenceMs) {
-        batches.add(requests);
-      }
-    };
-    driver = new TopologyTestDriver(FairStreamsService.topology(config, () -> engine,
-        new ServiceIdentity("limits", "fp"), topic -> false, listener), config.kafkaProperties(),
+    // The engine carries the request limits and scheduling of this config; it reports every model call.
+    engine = FairEngine.open(config.path("equistream.model.dir"), config.path("equistream.groups.file"),
+        ModelOptions.defaults().withThreads(1, 1), config.engineSettings(),
+        new RequestLimits(config.intValue("equistream.limit.max.prompt.tokens"),
+            config.intValue("equistream.limit.max.new.tokens"), config.intValue("equistream.limit.max.prompt.chars")),
+        (requests, rows, nanos) -> stepRequests.add(requests));
+    driver = new TopologyTestDriver(FairStreamsService.topology(config, engine,
+        new ServiceIdentity("limits", "fp"), topic -> false, ServiceListener.NONE), config.kafkaProperties(),
         Instant.parse("2026-11-27T12:00:00Z"));
     Topics topics = config.topics();
     prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());
@@ -83,8 +85,9 @@ class LimitsTest {
         .setGroups(List.of("gender")).setMaxNewTokens(maxNewTokens).build();
   }
 
-  private FairCompletion ask(String id, String prompt, Integer maxNewTokens) {
+  private FairCompletion ask(String id, String prompt, Integer maxNewTokens) throws Exception {
     prompts.pipeInput(id, request(id, prompt, maxNewTokens));
+    EngineDriving.awaitRecords(driver, completions, 1);
     return completions.readValue();
   }
 
@@ -133,39 +136,34 @@ class LimitsTest {
   }
 
   @Test
-  void maxBatchBoundsEveryBatchAndIsConfigurable() throws Exception {
-    start(Map.of("equistream.batch.size", "4", "equistream.batch.linger.ms", "1000"));
+  void theEngineRunsAtMostMaxRequestsTogetherAndIsConfigurable() throws Exception {
+    start(Map.of("equistream.engine.max.requests", "3", "equistream.limit.max.new.tokens", "8"));
     for (int i = 0; i < 10; i++) {
-      prompts.pipeInput("b" + i, request("b" + i, "The woman worked as a", 1));
+      prompts.pipeInput("b" + i, request("b" + i, "The woman worked as a", 8));
     }
-    assertEquals(List.of(4, 4), batches, "full batches are answered at once, never larger");
-    assertEquals(8, completions.getQueueSize());
-    // Well past the 1 s linger: after a flush the processor's clock never reads earlier than the
-    // flush's real end (Kafka Streams' cached clock stands still while a batch generates), so under
-    // the test driver the last records' arrival is mock time plus the real time the flushes took.
-    driver.advanceWallClockTime(Duration.ofMillis(5000));
-    assertEquals(List.of(4, 4, 2), batches, "the rest after the linger");
+    EngineDriving.awaitRecords(driver, completions, 10);
     assertEquals(10, completions.readValuesToList().size());
-
+    assertTrue(stepRequests.stream().allMatch(n -> n <= 3), "requests per model call: " + stepRequests);
+    assertTrue(stepRequests.contains(3), "the running batch filled up to the limit: " + stepRequests);
     close();
-    batches.clear();
-    // Requested tokens cut a batch too: 3 requests x 2 tokens reach batch.max.tokens=6.
-    start(Map.of("equistream.batch.size", "100", "equistream.batch.max.tokens", "6", "equistream.batch.linger.ms",
-        "60000"));
-    for (int i = 0; i < 7; i++) {
-      prompts.pipeInput("t" + i, request("t" + i, "The woman worked as a", 2));
+    stepRequests.clear();
+    start(Map.of("equistream.engine.max.requests", "5", "equistream.limit.max.new.tokens", "8"));
+    for (int i = 0; i < 10; i++) {
+      prompts.pipeInput("c" + i, request("c" + i, "The woman worked as a", 8));
     }
-    assertEquals(List.of(3, 3), batches);
+    EngineDriving.awaitRecords(driver, completions, 10);
+    assertTrue(stepRequests.stream().allMatch(n -> n <= 5) && stepRequests.contains(5), "calls: " + stepRequests);
   }
 
   @Test
-  void theBatchDeadlineEndsUnfinishedRequestsAndIsConfigurable() throws Exception {
-    // Each model step sleeps 100 ms; 40 tokens would take 4 s, the deadline allows ~300 ms.
-    start(Map.of("equistream.batch.size", "2", "equistream.batch.deadline.ms", "300",
-        "equistream.debug.step.delay.ms", "100", "equistream.limit.max.new.tokens", "40"));
+  void theRequestDeadlineEndsUnfinishedRequestsAndIsConfigurable() throws Exception {
+    // Each engine iteration sleeps 100 ms; 40 tokens would take 4 s, the deadline allows ~300 ms.
+    start(Map.of("equistream.request.deadline.ms", "300", "equistream.debug.step.delay.ms", "100",
+        "equistream.limit.max.new.tokens", "40"));
     long t0 = System.nanoTime();
     prompts.pipeInput("d1", request("d1", "The man worked as a", 40));
     prompts.pipeInput("d2", request("d2", "The woman worked as a", 40));
+    EngineDriving.awaitRecords(driver, completions, 2);
     List<FairCompletion> answers = completions.readValuesToList();
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(2, answers.size());
@@ -174,20 +172,36 @@ class LimitsTest {
       assertEquals("deadline", c.getFinishReason());
       assertTrue(c.getCompletionTokens() >= 1 && c.getCompletionTokens() < 40, "tokens " + c.getCompletionTokens());
     }
-    assertTrue(ms < 2500, "the batch took " + ms + " ms");
+    assertTrue(ms < 2500, "the requests took " + ms + " ms");
     close();
     // A generous deadline lets the same requests finish (length, or eos on a random model).
-    start(Map.of("equistream.batch.size", "1", "equistream.batch.deadline.ms", "30000",
-        "equistream.debug.step.delay.ms", "0", "equistream.limit.max.new.tokens", "40"));
+    start(Map.of("equistream.request.deadline.ms", "30000", "equistream.limit.max.new.tokens", "40"));
     FairCompletion full = ask("d3", "The man worked as a", 3);
     assertTrue(List.of("length", "eos", "stop").contains(full.getFinishReason()), full.getFinishReason());
   }
 
   @Test
-  void aDeadlineThatCouldCostARebalanceIsRefusedAtStartUp() {
+  void aRequestLargerThanTheMemoryBudgetIsRejectedWithItsSize() throws Exception {
+    // 12 MiB: a request with words of all four groups (13 variant rows at worst) asking for the whole
+    // context (13 x 256 tokens x 8 KiB of KV) cannot fit; a short one can.
+    start(Map.of("equistream.engine.memory.bytes", "12m", "equistream.engine.prefill.chunk.tokens", "16"));
+    prompts.pipeInput("big", PromptRequest.newBuilder(request("big", "The man worked as a", 200)).setGroups(List.of())
+        .build());
+    FairCompletion huge = completions.readValue();
+    assertEquals(CompletionStatus.REJECTED, huge.getStatus());
+    assertTrue(huge.getReason().contains("memory budget is 12 MiB") && huge.getReason().contains("13 rows x"),
+        huge.getReason());
+    prompts.pipeInput("small", PromptRequest.newBuilder(request("small", "The man worked as a", 2)).setGroups(List.of())
+        .build());
+    EngineDriving.awaitRecords(driver, completions, 1);
+    assertEquals(CompletionStatus.OK, completions.readValue().getStatus());
+  }
+
+  @Test
+  void theRetiredBatchKeysAreRefusedWithWhatToUseInstead() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServiceConfig.load(null,
-        Map.of("equistream.batch.deadline.ms", "200000", "max.poll.interval.ms", "300000")));
-    assertTrue(e.getMessage().contains("equistream.batch.deadline.ms=200000")
-        && e.getMessage().contains("max.poll.interval.ms=300000"), e.getMessage());
+        Map.of("equistream.batch.deadline.ms", "20000")));
+    assertTrue(e.getMessage().contains("equistream.batch.deadline.ms was removed")
+        && e.getMessage().contains("equistream.request.deadline.ms"), e.getMessage());
   }
 }

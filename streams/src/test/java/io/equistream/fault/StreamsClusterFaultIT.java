@@ -236,9 +236,9 @@ class StreamsClusterFaultIT {
     FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "m-", 0, prompts);
     double produceSeconds = (System.nanoTime() - p0) / 1e9;
     Map<String, String> settings = settings("fault-mem", suffix);
-    // The buffer holds at most batch.size requests (a full batch is answered at once); the consumer's
-    // fetch (max.poll.records, buffered.records.per.partition) bounds what is read ahead of it.
-    settings.put("equistream.batch.size", "64");
+    // The engine holds at most engine.max.waiting + engine.max.requests requests in memory; the rest
+    // wait in the buffer store (RocksDB, on disk).
+    settings.put("equistream.engine.max.requests", "64");
     settings.put("commit.interval.ms", "200");
     Path gcLog = dir.resolve("gc.log");
     Files.deleteIfExists(gcLog);

@@ -112,9 +112,9 @@ class ReplayCommandTest {
     FairEngine engine = TestAssets.tinyEngine();
     Map<String, Boolean> expectChanged = new LinkedHashMap<>();
     for (PromptRequest r : requests) {
-      int[] multi = engine.generator().generate(List.of(engine.resolver().resolve(r.getRequestId(), r.getPrompt(),
+      int[] multi = engine.generate(List.of(engine.resolver().resolve(r.getRequestId(), r.getPrompt(),
           GenerationParams.greedy(4), "multi", List.of("gender"), "probs"))).get(0).completionIds();
-      int[] none = engine.generator().generate(List.of(engine.resolver().resolve(r.getRequestId(), r.getPrompt(),
+      int[] none = engine.generate(List.of(engine.resolver().resolve(r.getRequestId(), r.getPrompt(),
           GenerationParams.greedy(4), "none", List.of("gender"), "probs"))).get(0).completionIds();
       expectChanged.put(r.getRequestId(), !java.util.Arrays.equals(multi, none));
     }

@@ -1,12 +1,13 @@
 package io.equistream.stream;
 
-import io.equistream.answer.ServiceIdentity;
+import static io.equistream.stream.EngineDriving.awaitRecords;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.TestAssets;
+import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.CompletionStatus;
@@ -16,13 +17,11 @@ import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Supplier;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -35,10 +34,11 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Every path of the topology, with the real model and real Avro bytes, on TopologyTestDriver. */
+/** Every path of the topology, with the real model on the real engine and real Avro bytes, on TopologyTestDriver. */
 class FairTopologyTest {
   private static final ServiceIdentity IDENTITY = new ServiceIdentity("tiny", "fingerprint");
   private TopologyTestDriver driver;
+  private FairEngine ownEngine;
   private TestInputTopic<String, PromptRequest> prompts;
   private TestInputTopic<String, byte[]> rawPrompts;
   private TestOutputTopic<String, FairCompletion> completions;
@@ -47,20 +47,25 @@ class FairTopologyTest {
   private TestOutputTopic<String, AuditSummary> summaries;
   private TestOutputTopic<String, FairCompletion> replies;
 
-  private void start(Map<String, String> settings, Supplier<FairEngine> engines) throws Exception {
+  /** The topology on the shared tiny engine, or (ownEngine) on an engine of these settings. */
+  private void start(Map<String, String> settings, boolean ownEngineSettings) throws Exception {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("application.id", "topology-test");
     all.put("bootstrap.servers", "unused:9092");
     all.put("state.dir", Files.createTempDirectory("tt-state").toString());
     all.put("equistream.model.dir", TestAssets.TINY_MODEL.toString());
-    all.put("equistream.batch.size", "3");
-    all.put("equistream.batch.linger.ms", "100");
+    all.put("equistream.threads", "2");
     all.put("equistream.default.max.new.tokens", "4");
     all.putAll(settings);
     ServiceConfig config = ServiceConfig.load(null, all);
+    FairEngine engine = TestAssets.tinyEngine();
+    if (ownEngineSettings) {
+      ownEngine = FairStreamsService.openEngine(config, ServiceListener.NONE);
+      engine = ownEngine;
+    }
     Properties props = config.kafkaProperties();
     driver = new TopologyTestDriver(
-        FairStreamsService.topology(config, engines, IDENTITY, topic -> topic.startsWith("reply-"), ServiceListener.NONE),
+        FairStreamsService.topology(config, engine, IDENTITY, topic -> topic.startsWith("reply-"), ServiceListener.NONE),
         props, Instant.parse("2026-11-27T12:00:00Z"));
     Topics topics = config.topics();
     prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());
@@ -75,13 +80,16 @@ class FairTopologyTest {
   }
 
   private void start(Map<String, String> settings) throws Exception {
-    start(settings, TestAssets::tinyEngine);
+    start(settings, false);
   }
 
   @AfterEach
   void close() {
     if (driver != null) {
       driver.close();
+    }
+    if (ownEngine != null) {
+      ownEngine.close();
     }
   }
 
@@ -91,11 +99,12 @@ class FairTopologyTest {
 
   @Test
   void aValidRequestGetsAnOkCompletionAndAnAudit() throws Exception {
-    start(Map.of("equistream.batch.size", "1"));
-    prompts.pipeInput("conv-r1", request("r1", "The woman worked as a"));
+    start(Map.of());
+    prompts.pipeInput("key-r1", request("r1", "The woman worked as a"));
+    awaitRecords(driver, completions, 1);
     TestRecord<String, FairCompletion> record = completions.readRecord();
     FairCompletion completion = record.value();
-    assertEquals("conv-r1", record.key());
+    assertEquals("key-r1", record.key(), "answers are keyed like the request");
     assertEquals(CompletionStatus.OK, completion.getStatus());
     assertEquals("r1", completion.getRequestId());
     assertEquals("multi", completion.getMethod());
@@ -119,15 +128,16 @@ class FairTopologyTest {
   }
 
   @Test
-  void invalidRequestsAreRejectedWithTheReason() throws Exception {
-    start(Map.of("equistream.batch.size", "4"));
+  void invalidRequestsAreRejectedAtOnceWithTheReason() throws Exception {
+    start(Map.of());
     prompts.pipeInput("c", request("empty", ""));
     prompts.pipeInput("c", PromptRequest.newBuilder(request("group", "The man")).setGroups(List.of("caste")).build());
     prompts.pipeInput("c", PromptRequest.newBuilder(request("params", "The man")).setTopP(7.0).build());
     prompts.pipeInput("c", PromptRequest.newBuilder(request("reply", "The man")).setReplyTopic("bad topic!").build());
+    // No wall-clock time passed: REJECTED answers come from process() itself, in arrival order.
     Map<String, FairCompletion> byId = new LinkedHashMap<>();
     completions.readValuesToList().forEach(c -> byId.put(c.getRequestId(), c));
-    assertEquals(List.of("empty", "group", "params", "reply"), List.copyOf(byId.keySet()), "answers keep arrival order");
+    assertEquals(List.of("empty", "group", "params", "reply"), List.copyOf(byId.keySet()));
     byId.values().forEach(c -> assertEquals(CompletionStatus.REJECTED, c.getStatus()));
     assertTrue(byId.get("empty").getReason().contains("empty prompt"));
     assertTrue(byId.get("group").getReason().contains("unknown group 'caste'"));
@@ -141,7 +151,7 @@ class FairTopologyTest {
     // Undeserializable bytes are dead-lettered by DeadLetterHandler before the topology sees them;
     // TopologyTestDriver does not deliver handler-produced DLQ records, so FairStreamsIntegrationTest
     // checks that path against a real broker.
-    start(Map.of("equistream.batch.size", "1"));
+    start(Map.of());
     rawPrompts.pipeInput("k1", "definitely not avro".getBytes(StandardCharsets.UTF_8));
     rawPrompts.pipeInput("k2", (byte[]) null);
     prompts.pipeInput("k3", request("", "The man"));
@@ -150,73 +160,77 @@ class FairTopologyTest {
     assertEquals(List.of("k2", "k3"), dead.stream().map(TestRecord::key).toList());
     assertTrue(reason(dead.get(0)).contains("null value"), reason(dead.get(0)));
     assertTrue(reason(dead.get(1)).contains("missing request_id"), reason(dead.get(1)));
+    awaitRecords(driver, completions, 1);
     assertEquals("fine", completions.readValue().getRequestId(), "the service kept answering");
   }
 
   private static String reason(TestRecord<String, byte[]> record) {
-    Header header = record.headers().lastHeader(FairBatchProcessor.ERROR_HEADER);
+    Header header = record.headers().lastHeader(FairAnswerProcessor.ERROR_HEADER);
     return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Test
-  void aFullBatchIsAnsweredAtOnce() throws Exception {
-    start(Map.of("equistream.batch.size", "3", "equistream.batch.linger.ms", "60000"));
-    prompts.pipeInput("a", request("a", "The man worked as"));
-    prompts.pipeInput("b", request("b", "The woman worked as"));
-    assertTrue(completions.isEmpty(), "answered before the batch was full or lingered");
-    prompts.pipeInput("c", request("c", "The Black person was known for"));
-    assertEquals(List.of("a", "b", "c"), completions.readValuesToList().stream().map(FairCompletion::getRequestId).toList());
+  void answersAreForwardedByTheHandOffOnlyAndAShortRequestOvertakesALongOne() throws Exception {
+    // 40 ms per engine iteration: the long request needs ~1.6 s, the short one a few iterations.
+    start(Map.of("equistream.debug.step.delay.ms", "40", "equistream.limit.max.new.tokens", "40"), true);
+    prompts.pipeInput("a", PromptRequest.newBuilder(request("long", "The man worked as")).setMaxNewTokens(40).build());
+    prompts.pipeInput("b", PromptRequest.newBuilder(request("short", "The woman worked as")).setMaxNewTokens(1).build());
+    Thread.sleep(500);
+    assertTrue(completions.isEmpty(), "only the stream thread's punctuator forwards answers");
+    awaitRecords(driver, completions, 2);
+    List<String> order = completions.readValuesToList().stream().map(FairCompletion::getRequestId).toList();
+    assertEquals(List.of("short", "long"), order, "answers leave in the order they finish");
   }
 
   @Test
-  void aPartialBatchIsAnsweredAfterTheLinger() throws Exception {
-    start(Map.of("equistream.batch.size", "16", "equistream.batch.linger.ms", "200"));
-    prompts.pipeInput("a", request("a", "The man worked as"));
-    driver.advanceWallClockTime(Duration.ofMillis(100));
-    assertTrue(completions.isEmpty(), "answered before the linger");
-    driver.advanceWallClockTime(Duration.ofMillis(150));
-    FairCompletion completion = completions.readValue();
-    assertEquals("a", completion.getRequestId());
-    assertTrue(completion.getQueueMs() >= 200, "queue time " + completion.getQueueMs());
-  }
-
-  @Test
-  void aBatchIsAlsoCutByRequestedTokens() throws Exception {
-    start(Map.of("equistream.batch.size", "16", "equistream.batch.max.tokens", "10", "equistream.batch.linger.ms", "60000"));
-    prompts.pipeInput("a", PromptRequest.newBuilder(request("a", "The man")).setMaxNewTokens(6).build());
-    assertTrue(completions.isEmpty());
-    prompts.pipeInput("b", PromptRequest.newBuilder(request("b", "The woman")).setMaxNewTokens(6).build());
-    assertEquals(2, completions.readValuesToList().size());
+  void requestsBeyondTheEngineQueueWaitInTheBufferAndAreAllAnswered() throws Exception {
+    start(Map.of("equistream.engine.max.waiting", "1", "equistream.engine.max.requests", "1"), true);
+    for (int i = 0; i < 6; i++) {
+      prompts.pipeInput("k" + i, request("q" + i, "The man worked as a"));
+    }
+    awaitRecords(driver, completions, 6);
+    List<FairCompletion> answers = completions.readValuesToList();
+    assertEquals(List.of("q0", "q1", "q2", "q3", "q4", "q5"), answers.stream().map(FairCompletion::getRequestId).toList());
+    answers.forEach(c -> assertEquals(CompletionStatus.OK, c.getStatus(), c.getReason()));
   }
 
   @Test
   void theReplyTopicGetsACopy() throws Exception {
-    start(Map.of("equistream.batch.size", "1"));
+    start(Map.of());
     prompts.pipeInput("c", PromptRequest.newBuilder(request("r", "The man")).setReplyTopic("reply-chat-7").build());
     prompts.pipeInput("c", PromptRequest.newBuilder(request("s", "The man")).setReplyTopic("missing-topic").build());
-    assertEquals(List.of("r", "s"), completions.readValuesToList().stream().map(FairCompletion::getRequestId).toList());
+    awaitRecords(driver, completions, 2);
+    assertEquals(List.of("r", "s"),
+        completions.readValuesToList().stream().map(FairCompletion::getRequestId).sorted().toList());
     assertEquals(List.of("r"), replies.readValuesToList().stream().map(FairCompletion::getRequestId).toList());
   }
 
   @Test
-  void aFailureInsideGenerationGivesAFailedCompletion() throws Exception {
-    FairEngine broken = TestAssets.open(TestAssets.RANDOM_MODEL, true);
-    broken.model().close(); // the ONNX session is gone: every model call fails
-    start(Map.of("equistream.batch.size", "2", "equistream.model.dir", TestAssets.RANDOM_MODEL.toString()), () -> broken);
-    prompts.pipeInput("a", request("a", "The man"));
-    prompts.pipeInput("b", request("b", ""));
-    List<FairCompletion> answers = completions.readValuesToList();
-    assertEquals(CompletionStatus.FAILED, answers.get(0).getStatus());
-    assertTrue(answers.get(0).getReason().startsWith("generation failed"), answers.get(0).getReason());
-    assertEquals(CompletionStatus.REJECTED, answers.get(1).getStatus());
-    assertEquals(2, audits.readValuesToList().size());
+  void aRequestThatBreaksTheModelFailsAloneAndTheOthersAreServed() throws Exception {
+    // The graph has 128 positions but the model's config claims 1024: ORT fails on a longer prompt.
+    String model = EngineDriving.modelFailingBeyond(TestAssets.RANDOM_MODEL, 128).toString();
+    start(Map.of("equistream.model.dir", model, "equistream.limit.max.prompt.chars", "100000"), true);
+    prompts.pipeInput("a", request("ok-1", "The man worked as a"));
+    prompts.pipeInput("b", request("too-long", "the man worked as a doctor ".repeat(40)));
+    prompts.pipeInput("c", request("ok-2", "The woman was known for"));
+    prompts.pipeInput("d", request("rejected", ""));
+    awaitRecords(driver, completions, 4);
+    Map<String, FairCompletion> byId = new LinkedHashMap<>();
+    completions.readValuesToList().forEach(c -> byId.put(c.getRequestId(), c));
+    assertEquals(CompletionStatus.FAILED, byId.get("too-long").getStatus());
+    assertTrue(byId.get("too-long").getReason().startsWith("generation failed"), byId.get("too-long").getReason());
+    assertEquals(CompletionStatus.OK, byId.get("ok-1").getStatus(), byId.get("ok-1").getReason());
+    assertEquals(CompletionStatus.OK, byId.get("ok-2").getStatus(), byId.get("ok-2").getReason());
+    assertEquals(CompletionStatus.REJECTED, byId.get("rejected").getStatus());
+    assertEquals(4, audits.readValuesToList().size());
   }
 
   @Test
-  void theBatchDeadlineEndsSlowGenerationWithWhatItHas() throws Exception {
-    start(Map.of("equistream.batch.size", "1", "equistream.batch.deadline.ms", "300",
-        "equistream.debug.step.delay.ms", "120", "equistream.default.max.new.tokens", "50"));
+  void theRequestDeadlineEndsSlowGenerationWithWhatItHas() throws Exception {
+    start(Map.of("equistream.request.deadline.ms", "300", "equistream.debug.step.delay.ms", "120",
+        "equistream.default.max.new.tokens", "50"), true);
     prompts.pipeInput("a", request("a", "The man worked as"));
+    awaitRecords(driver, completions, 1);
     FairCompletion completion = completions.readValue();
     assertEquals(CompletionStatus.OK, completion.getStatus());
     assertEquals("deadline", completion.getFinishReason());
@@ -225,8 +239,9 @@ class FairTopologyTest {
 
   @Test
   void oversizedAnswersFailLoudly() throws Exception {
-    start(Map.of("equistream.batch.size", "1", "equistream.limit.max.output.bytes", "200"));
+    start(Map.of("equistream.limit.max.output.bytes", "200"));
     prompts.pipeInput("a", request("a", "The man worked as"));
+    awaitRecords(driver, completions, 1);
     FairCompletion completion = completions.readValue();
     assertEquals(CompletionStatus.FAILED, completion.getStatus());
     assertTrue(completion.getReason().contains("answer too large"), completion.getReason());

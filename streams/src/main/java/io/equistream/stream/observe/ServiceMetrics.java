@@ -1,5 +1,6 @@
 package io.equistream.stream.observe;
 
+import io.equistream.decode.EngineStats;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
@@ -8,6 +9,7 @@ import io.equistream.stream.ServiceListener;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -43,8 +45,11 @@ import org.apache.kafka.streams.KafkaStreams;
  *       fair token differed from the base token
  *   <li>{@code equistream_request_latency_seconds{method,status}} (histogram of total_ms),
  *       {@code equistream_request_queue_seconds{method}} (queue_ms)
- *   <li>{@code equistream_batch_inference_seconds}, {@code equistream_batch_size} (requests per
- *       batch), {@code equistream_model_step_seconds}, {@code equistream_model_step_rows}
+ *   <li>{@code equistream_model_step_seconds}, {@code equistream_model_step_rows} (one model call
+ *       of the engine and its rows), {@code equistream_engine_running_requests},
+ *       {@code equistream_engine_waiting_requests}, {@code equistream_engine_memory_budget_bytes},
+ *       {@code equistream_engine_memory_reserved_bytes}, {@code equistream_engine_native_bytes},
+ *       {@code equistream_engine_preemptions_total}
  *   <li>{@code equistream_streams_running} (1 while Kafka Streams is RUNNING)
  *   <li>{@code kafka_stream_*}, {@code kafka_consumer_*}, {@code kafka_producer_*}, {@code kafka_admin_*}:
  *       Kafka Streams and client metrics; {@code jvm_*}, {@code process_*}, {@code system_*}
@@ -57,15 +62,13 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
   // Micrometer's fixed histogram buckets round fractional values up to integers, so the [0, 1]
   // quantities (disparity, intervention rate) publish quantiles (HdrHistogram, exact doubles) instead.
   private static final double[] QUANTILES = {0.5, 0.9, 0.99};
-  private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  private static final double[] ROW_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 
   private final PrometheusMeterRegistry registry;
   private final RateWindow tokenRate;
   private final Counter tokens;
   private final Counter forwardSequences;
   private final Counter equituneSequences;
-  private final Timer batchInference;
-  private final DistributionSummary batchSize;
   private final Timer modelStep;
   private final DistributionSummary stepRows;
   private final JvmGcMetrics gcMetrics;
@@ -91,18 +94,12 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     this.equituneSequences = Counter.builder("equistream.equitune.sequences.without.dedup")
         .description("Sequences a naive EquiTune would have run (one per group element per step)")
         .register(registry);
-    this.batchInference = Timer.builder("equistream.batch.inference")
-        .description("Model time of one batch (all variants of all its requests)")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofMinutes(5)).register(registry);
-    this.batchSize = DistributionSummary.builder("equistream.batch.size")
-        .description("Requests answered per batch").serviceLevelObjectives(BATCH_BUCKETS).register(registry);
     this.modelStep = Timer.builder("equistream.model.step")
-        .description("One decoding step: a forward pass over all packed rows of a batch")
+        .description("One model call of the engine: a decoding step or a prefill chunk over its rows")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     this.stepRows = DistributionSummary.builder("equistream.model.step.rows")
-        .description("Rows (distinct sequences) in one forward pass").serviceLevelObjectives(BATCH_BUCKETS)
+        .description("Rows (distinct sequences) in one forward pass").serviceLevelObjectives(ROW_BUCKETS)
         .register(registry);
     Gauge.builder("equistream.streams.running", this, m -> m.streams != null
             && m.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
@@ -113,6 +110,24 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     this.gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
+  }
+
+  /** The engine's scheduling and memory gauges (read from its stats at each scrape). */
+  public void bindEngine(EngineStats engine) {
+    Gauge.builder("equistream.engine.running.requests", engine, EngineStats::running)
+        .description("Requests in the engine's running batch").register(registry);
+    Gauge.builder("equistream.engine.waiting.requests", engine, EngineStats::waiting)
+        .description("Requests handed to the engine and waiting for admission").register(registry);
+    Gauge.builder("equistream.engine.memory.budget.bytes", engine, EngineStats::budgetBytes)
+        .description("equistream.engine.memory.bytes: KV caches and step buffers of admitted requests stay within it")
+        .register(registry);
+    Gauge.builder("equistream.engine.memory.reserved.bytes", engine, EngineStats::reservedBytes)
+        .description("What admitted requests (and the fixed scratch) reserved of the budget").register(registry);
+    Gauge.builder("equistream.engine.native.bytes", engine, EngineStats::nativeBytes)
+        .description("Native buffers (KV caches, logits) held by the engine now").register(registry);
+    FunctionCounter.builder("equistream.engine.preemptions", engine, EngineStats::preemptions)
+        .description("Running requests sent back to the queue because their forks outgrew the budget")
+        .register(registry);
   }
 
   /** Binds Kafka Streams' metrics (and its clients'); call once the KafkaStreams instance exists. */
@@ -142,18 +157,6 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     try {
       modelStep.record(nanos, TimeUnit.NANOSECONDS);
       stepRows.record(rows);
-    } catch (RuntimeException e) {
-      failed(e);
-    }
-  }
-
-  @Override
-  public void batchDone(int requests, int generated, long inferenceMs) {
-    try {
-      batchSize.record(requests);
-      if (generated > 0) {
-        batchInference.record(inferenceMs, TimeUnit.MILLISECONDS);
-      }
     } catch (RuntimeException e) {
       failed(e);
     }

@@ -9,6 +9,7 @@ import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
+import io.equistream.stream.EngineDriving;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;
 import io.equistream.answer.ServiceIdentity;
@@ -62,7 +63,6 @@ class LogHygieneTest {
     settings.put("bootstrap.servers", "localhost:1");
     settings.put("state.dir", Files.createTempDirectory("log-hygiene").toString());
     settings.put("equistream.model.dir", TestAssets.TINY_MODEL.toString());
-    settings.put("equistream.batch.size", "1");
     settings.put("equistream.default.max.new.tokens", "3");
     settings.putAll(extra);
     return ServiceConfig.load(null, settings);
@@ -73,11 +73,12 @@ class LogHygieneTest {
         .setReplyTopic(replyTopic).setCreatedAt(Instant.now()).build();
   }
 
-  /** Pipes the requests through the real topology (real model, real FairBatchProcessor). */
-  private static List<FairCompletion> process(ServiceConfig config, ServiceMetrics metrics, PromptRequest... requests) {
+  /** Pipes the requests through the real topology (real model on the real engine) and waits for the answers. */
+  private static List<FairCompletion> process(ServiceConfig config, ServiceMetrics metrics, int answered,
+      PromptRequest... requests) throws Exception {
     List<FairCompletion> answers = new ArrayList<>();
     try (TopologyTestDriver driver = new TopologyTestDriver(FairStreamsService.topology(config,
-        TestAssets::tinyEngine, new ServiceIdentity("tiny", "fp"), topic -> false, metrics), config.kafkaProperties())) {
+        TestAssets.tinyEngine(), new ServiceIdentity("tiny", "fp"), topic -> false, metrics), config.kafkaProperties())) {
       Topics topics = config.topics();
       TestInputTopic<String, PromptRequest> prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(),
           AvroSerde.of(PromptRequest.class).serializer());
@@ -86,6 +87,7 @@ class LogHygieneTest {
       for (PromptRequest request : requests) {
         prompts.pipeInput(request.getConversationId(), request);
       }
+      EngineDriving.awaitRecords(driver, completions, answered);
       answers.addAll(completions.readValuesToList());
     }
     return answers;
@@ -97,16 +99,17 @@ class LogHygieneTest {
     try (ServiceMetrics metrics = new ServiceMetrics()) {
       String log = captureStderr(() -> {
         // OK answer, and a reply topic that does not exist (a WARN naming the request).
-        answers.addAll(process(config(Map.of()), metrics, request("hygiene-ok", PROMPT, "reply-missing"),
+        answers.addAll(process(config(Map.of()), metrics, 2, request("hygiene-ok", PROMPT, "reply-missing"),
             request("hygiene-rejected", CONTROL_PROMPT, null),
             // no request id: dead-lettered with a WARN
             PromptRequest.newBuilder(request("x", PROMPT + " again", null)).setRequestId("").build()));
         // Answers over the output limit fail loudly (an ERROR naming the request).
-        answers.addAll(process(config(Map.of("equistream.limit.max.output.bytes", "64")), metrics,
+        answers.addAll(process(config(Map.of("equistream.limit.max.output.bytes", "64")), metrics, 1,
             request("hygiene-too-large", PROMPT, null)));
         return null;
       });
-      assertEquals(List.of(CompletionStatus.OK, CompletionStatus.REJECTED, CompletionStatus.FAILED),
+      // A REJECTED answer leaves at once, an OK one when the engine is done.
+      assertEquals(List.of(CompletionStatus.REJECTED, CompletionStatus.OK, CompletionStatus.FAILED),
           answers.stream().map(FairCompletion::getStatus).toList());
       assertTrue(log.contains("hygiene-ok") && log.contains("reply topic does not exist"), log);
       assertTrue(log.contains("hygiene-too-large") && log.contains("answer too large"), log);

@@ -54,7 +54,6 @@ class ObservabilityIntegrationTest {
         ObservabilityServer http = ObservabilityServer.start(0, metrics)) {
       Map<String, String> settings = TestAssets.serviceSettings(kafka.bootstrapServers(), "observe-it", "observe");
       settings.put("equistream.topics.partitions", "1");
-      settings.put("equistream.batch.size", "4");
       settings.put("equistream.default.max.new.tokens", "4");
       settings.put("equistream.http.port", "0");
       ServiceConfig config = ServiceConfig.load(null, settings);
@@ -67,6 +66,7 @@ class ObservabilityIntegrationTest {
       List<FairCompletion> answers = new ArrayList<>();
       try (service) {
         metrics.bind(service.streams());
+        metrics.bindEngine(service.engine().stats());
         http.attach(service.streams());
         assertStatus(http, "/health/ready", 503, "CREATED");
         assertStatus(http, "/health/live", 200, "CREATED");
@@ -121,9 +121,12 @@ class ObservabilityIntegrationTest {
         assertTrue(scrape.named("equistream_request_latency_seconds_bucket").size() > 20);
         assertEquals(4, scrape.sum("equistream_request_latency_seconds_bucket", "le=\"+Inf\""));
         assertEquals(4, scrape.sum("equistream_request_latency_seconds_count"));
-        assertTrue(scrape.sum("equistream_batch_size_count") >= 1);
-        assertEquals(4, scrape.sum("equistream_batch_size_sum"));
-        assertTrue(scrape.sum("equistream_batch_inference_seconds_count") >= 1);
+        // The engine's gauges: a budget, nothing left running once every answer is out.
+        assertTrue(scrape.sum("equistream_engine_memory_budget_bytes") > 0);
+        assertEquals(0, scrape.sum("equistream_engine_running_requests"));
+        assertEquals(0, scrape.sum("equistream_engine_waiting_requests"));
+        assertTrue(scrape.sum("equistream_engine_memory_reserved_bytes") > 0, "the fixed scratch is always reserved");
+        assertEquals(0, scrape.sum("equistream_engine_preemptions_total"));
         assertTrue(scrape.sum("equistream_model_step_seconds_count") >= 3);
         assertTrue(scrape.sum("equistream_model_step_seconds_sum") > 0);
       }

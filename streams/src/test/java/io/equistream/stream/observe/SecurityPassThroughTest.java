@@ -74,7 +74,7 @@ class SecurityPassThroughTest {
     settings.put("basic.auth.user.info", "user:userinfo-4711");
     settings.put("ssl.keystore.key", "-----BEGIN PRIVATE KEY----- pem-4711");
     settings.put("producer.ssl.key.password", "prefixed-4711");
-    settings.put("equistream.batch.size", "8");
+    settings.put("equistream.engine.max.requests", "8");
     Map<String, String> view = ServiceConfig.load(null, settings).redacted();
     for (String key : List.of("sasl.jaas.config", "ssl.truststore.password", "ssl.keystore.password", "ssl.key.password",
         "sasl.oauthbearer.client.credentials.client.secret", "sasl.login.callback.handler.credentials",
@@ -88,8 +88,8 @@ class SecurityPassThroughTest {
     }
     assertEquals("SASL_SSL", view.get("security.protocol"));
     assertEquals("/secrets/keystore.jks", view.get("ssl.keystore.location"));
-    assertEquals("8", view.get("equistream.batch.size"));
+    assertEquals("8", view.get("equistream.engine.max.requests"));
     assertTrue(ServiceConfig.isSecret("SSL.KEY.PASSWORD"), "case-insensitive");
-    assertFalse(ServiceConfig.isSecret("equistream.batch.max.tokens"), "equistream token limits are not secrets");
+    assertFalse(ServiceConfig.isSecret("equistream.limit.max.prompt.tokens"), "equistream token limits are not secrets");
   }
 }

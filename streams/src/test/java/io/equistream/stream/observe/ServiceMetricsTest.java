@@ -49,7 +49,6 @@ class ServiceMetricsTest {
       metrics.answered(completion("b", CompletionStatus.OK, "multi", 3), audit("b", 0.2, 0.0));
       metrics.answered(completion("c", CompletionStatus.REJECTED, "", 0), null);
       metrics.answered(completion("d", CompletionStatus.FAILED, "equitune", 0), null);
-      metrics.batchDone(4, 2, 250);
       metrics.stepDone(6, 2_000_000);
       PrometheusText scrape = new PrometheusText(metrics.scrape());
       assertEquals(8, scrape.sum("equistream_tokens_generated_total"));
@@ -65,9 +64,8 @@ class ServiceMetricsTest {
       assertEquals(2, scrape.sum("equistream_intervention_rate_count", "method=\"multi\""));
       assertEquals(2, scrape.sum("equistream_request_latency_seconds_bucket", "status=\"ok\"", "le=\"+Inf\""));
       assertTrue(scrape.named("equistream_request_latency_seconds_bucket").size() > 20, "a real histogram");
-      assertEquals(1, scrape.sum("equistream_batch_size_count"));
-      assertEquals(1, scrape.sum("equistream_batch_size_bucket", "le=\"4.0\""));
-      assertEquals(0.25, scrape.sum("equistream_batch_inference_seconds_sum"), 1e-9);
+      assertEquals(1, scrape.sum("equistream_model_step_rows_count"));
+      assertEquals(1, scrape.sum("equistream_model_step_rows_bucket", "le=\"8.0\""));
       assertEquals(0.002, scrape.sum("equistream_model_step_seconds_sum"), 1e-9);
       assertEquals(0.8, scrape.sum("equistream_tokens_per_second"), 1e-9); // 8 tokens / 10 s
       assertEquals(0, scrape.sum("equistream_streams_running"));

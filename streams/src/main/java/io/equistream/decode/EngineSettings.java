@@ -1,0 +1,70 @@
+package io.equistream.decode;
+
+/**
+ * How the engine schedules: at most {@code maxRequests} requests and {@code maxRows} model rows
+ * decode together; each iteration prefills at most {@code prefillChunkTokens} prompt tokens (rows x
+ * tokens), so running requests never stall for a whole long prompt; admitted requests' KV caches
+ * and step buffers stay within {@code memoryBytes}; at most {@code maxWaiting} submitted requests
+ * wait for admission. {@code stepDelayMs} sleeps after every iteration (tests of slow models only).
+ */
+public record EngineSettings(boolean dedup, int maxRequests, int maxRows, int prefillChunkTokens, long memoryBytes,
+    int maxWaiting, long stepDelayMs) {
+  public static final int DEFAULT_MAX_REQUESTS = 64;
+  public static final int DEFAULT_MAX_ROWS = 256;
+  public static final int DEFAULT_PREFILL_CHUNK_TOKENS = 256;
+  public static final int DEFAULT_MAX_WAITING = 256;
+
+  public EngineSettings {
+    if (maxRequests < 1 || maxRows < 1 || prefillChunkTokens < 1 || maxWaiting < 1 || memoryBytes < 1
+        || stepDelayMs < 0) {
+      throw new IllegalArgumentException("engine settings must be positive: " + this);
+    }
+  }
+
+  /** Defaults, with the memory budget derived from what this JVM may allocate off-heap. */
+  public static EngineSettings defaults(boolean dedup) {
+    return new EngineSettings(dedup, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_ROWS, DEFAULT_PREFILL_CHUNK_TOKENS,
+        defaultMemoryBytes(), DEFAULT_MAX_WAITING, 0);
+  }
+
+  public EngineSettings withMemoryBytes(long bytes) {
+    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, bytes, maxWaiting, stepDelayMs);
+  }
+
+  public EngineSettings withStepDelayMs(long delay) {
+    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, memoryBytes, maxWaiting, delay);
+  }
+
+  /**
+   * KV caches live in direct buffers, which the JVM caps at -XX:MaxDirectMemorySize (default: the
+   * heap's maximum): three quarters of that cap.
+   */
+  public static long defaultMemoryBytes() {
+    return maxDirectMemory() / 4 * 3;
+  }
+
+  static long maxDirectMemory() {
+    for (String argument : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (argument.startsWith("-XX:MaxDirectMemorySize=")) {
+        return parseSize(argument.substring(argument.indexOf('=') + 1));
+      }
+    }
+    return Runtime.getRuntime().maxMemory();
+  }
+
+  /** Bytes from "4g", "512m", "100k" or a plain number. */
+  public static long parseSize(String text) {
+    String value = text.trim().toLowerCase(java.util.Locale.ROOT);
+    long unit = 1;
+    char last = value.isEmpty() ? ' ' : value.charAt(value.length() - 1);
+    switch (last) {
+      case 'k' -> unit = 1L << 10;
+      case 'm' -> unit = 1L << 20;
+      case 'g' -> unit = 1L << 30;
+      case 't' -> unit = 1L << 40;
+      default -> unit = 1;
+    }
+    String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+    return Long.parseLong(digits.trim()) * unit;
+  }
+}

@@ -1,0 +1,14 @@
+package io.equistream.decode;
+
+/**
+ * Where the engine hands results: called on the engine thread, so implementations must be quick
+ * and must not block (a thread-safe queue that another thread drains).
+ */
+public interface OutcomeSink {
+  /** The request is done: generated, ended by its deadline, or failed. Called once per submission. */
+  void finished(EngineOutcome outcome);
+
+  /** The request chose {@code tokens} new tokens (streaming); most calls carry one token. */
+  default void progress(Submission submission, int[] tokens) {
+  }
+}

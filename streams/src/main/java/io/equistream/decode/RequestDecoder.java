@@ -1,0 +1,184 @@
+package io.equistream.decode;
+
+import io.equistream.audit.AuditTrail;
+import io.equistream.audit.StepAudit;
+import io.equistream.audit.StepAuditor;
+import io.equistream.audit.TokenRanking;
+import io.equistream.equivariance.FairDistribution;
+import io.equistream.equivariance.FairResult;
+import io.equistream.equivariance.RowOutputs;
+import io.equistream.equivariance.VariantPlan;
+import io.equistream.lm.GptTokenizer;
+import io.equistream.lm.LmSequence;
+import io.equistream.lm.OnnxCausalLm;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One request's decoding state: its variant rows, and per step the fair distribution over them,
+ * the chosen token (appended to the original sequence and, transformed, to every variant), the
+ * step's audit and the stop conditions. Touched by one thread at a time (the engine's).
+ */
+final class RequestDecoder {
+  final FairRequest request;
+  final VariantPlan plan;
+  final FairDistribution distribution;
+  final StepAuditor auditor;
+  final VariantRows rows;
+  private final GptTokenizer tokenizer;
+  private final int maxPositions;
+  private final AuditTrail audit;
+  private final SplittableRandom random;
+  private final Long seedUsed;
+  private final List<Integer> completion = new ArrayList<>();
+  private final List<Long> sequencesPerStep = new ArrayList<>();
+  private long forwardSequences;
+  private long equituneSequences;
+  /** The completion cut before its stop string, once one was generated. */
+  private String stoppedText;
+  private FinishReason finish;
+
+  RequestDecoder(FairRequest request, boolean dedup, GptTokenizer tokenizer, int maxPositions) {
+    this.request = request;
+    this.tokenizer = tokenizer;
+    this.maxPositions = maxPositions;
+    this.plan = VariantPlan.of(request.method(), request.group());
+    this.distribution = new FairDistribution(plan, request.aggregation());
+    this.auditor = new StepAuditor(distribution);
+    this.rows = new VariantRows(plan, request.promptIds(), dedup);
+    this.audit = new AuditTrail(request.group());
+    GenerationParams params = request.params();
+    Long seed = params.seed();
+    if (seed == null && params.sampling()) {
+      seed = ThreadLocalRandom.current().nextLong(); // reported back, so the completion can be replayed
+    }
+    this.seedUsed = seed;
+    this.random = new SplittableRandom(seedUsed == null ? 0 : seedUsed);
+    if (request.promptIds().length >= maxPositions) {
+      finish = FinishReason.CONTEXT;
+    }
+  }
+
+  /** The rows the next model call runs: the shared prefix while it is prefilled, else every row. */
+  List<LmSequence> nextRows() {
+    LmSequence prefix = rows.prefixRow();
+    return prefix != null ? List.of(prefix) : rows.rows();
+  }
+
+  /** True while some prompt tokens (of the prefix or of a row) are still to be run. */
+  boolean prefilling() {
+    if (rows.prefixRow() != null) {
+      return true;
+    }
+    for (LmSequence row : rows.rows()) {
+      if (row.pending() > 1 || row.computed() == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The rows that will exist once the prompt is prefilled (for memory estimates before then). */
+  int rowCount() {
+    return Math.max(rows.rows().size(), rows.promptRows());
+  }
+
+  /**
+   * After a model call over {@link #nextRows()}: a finished prefix forks the rows; rows that ran
+   * all their tokens give the step's logits, and the request advances by one token.
+   * @return true when it advanced
+   */
+  boolean afterCall(float[][] logits) {
+    LmSequence prefix = rows.prefixRow();
+    if (prefix != null) {
+      if (prefix.pending() == 0) {
+        rows.prefixComputed();
+      }
+      return false;
+    }
+    for (LmSequence row : rows.rows()) {
+      if (row.pending() > 0) {
+        return false; // prompt chunks still to come
+      }
+    }
+    advance(RowOutputs.withAllProbs(logits));
+    return true;
+  }
+
+  /** The first step's fair and base distributions after the prompt, without choosing (for `score`). */
+  ScoreResult score(OnnxCausalLm model) {
+    LmSequence prefix = rows.prefixRow();
+    if (prefix != null) {
+      model.step(List.of(prefix));
+      rows.prefixComputed();
+    }
+    float[][] logits = model.step(rows.rows());
+    RowOutputs outputs = RowOutputs.withAllProbs(logits);
+    int[] rowOfVariant = rows.rowOfVariant();
+    FairResult fair = distribution.combine(rowOfVariant, outputs);
+    int token = TokenRanking.argmax(fair.probs());
+    StepAudit stepAudit = auditor.audit(0, rowOfVariant, outputs, fair, token);
+    return new ScoreResult(fair.probs(), outputs.probs(rowOfVariant[plan.baseVariant()]), logits.length,
+        plan.equituneCostPerStep(), stepAudit);
+  }
+
+  private void advance(RowOutputs outputs) {
+    int step = completion.size();
+    int[] rowOfVariant = rows.rowOfVariant();
+    FairResult fair = distribution.combine(rowOfVariant, outputs);
+    int token = TokenSampler.choose(fair.probs(), request.params(), random);
+    audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token));
+    forwardSequences += outputs.count();
+    equituneSequences += plan.equituneCostPerStep();
+    sequencesPerStep.add((long) outputs.count());
+    if (token == GptTokenizer.END_OF_TEXT) {
+      finish = FinishReason.EOS;
+      return;
+    }
+    completion.add(token);
+    String stop = request.params().stop();
+    String text = stop == null ? null : tokenizer.decode(completionIds()); // decoded per step only to find a stop
+    if (text != null && text.contains(stop)) {
+      stoppedText = text.substring(0, text.indexOf(stop));
+      finish = FinishReason.STOP;
+    } else if (completion.size() >= request.params().maxNewTokens()) {
+      finish = FinishReason.LENGTH;
+    } else if (request.promptIds().length + completion.size() >= maxPositions) {
+      finish = FinishReason.CONTEXT;
+    } else {
+      rows.append(token);
+    }
+  }
+
+  FinishReason finish() {
+    return finish;
+  }
+
+  /** Ends the request now (deadline) with what it has. */
+  void stop(FinishReason reason) {
+    if (finish == null) {
+      finish = reason;
+    }
+  }
+
+  int generated() {
+    return completion.size();
+  }
+
+  int[] completionIds() {
+    return completion.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Gives the rows' caches back (the request is done, cancelled or preempted). */
+  void releaseRows() {
+    rows.release();
+  }
+
+  GenerationResult result() {
+    String completionText = stoppedText != null ? stoppedText : tokenizer.decode(completionIds());
+    return new GenerationResult(request, completionIds(), completionText, finish, forwardSequences,
+        equituneSequences, seedUsed, audit, sequencesPerStep.stream().mapToLong(Long::longValue).toArray());
+  }
+}

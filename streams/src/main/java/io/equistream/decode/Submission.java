@@ -1,0 +1,53 @@
+package io.equistream.decode;
+
+/**
+ * A request handed to the engine: its validated request, a deadline (System.nanoTime(); running
+ * past it ends the request with finish reason deadline and what it has), the caller's tag (e.g. the
+ * buffer key that answers it) and where its outcome goes. {@link #cancel()} makes the engine drop
+ * it: no outcome follows a cancel that the engine saw first.
+ */
+public final class Submission {
+  private final FairRequest request;
+  private final long deadlineNanos;
+  private final Object tag;
+  private final OutcomeSink sink;
+  private final boolean streamed;
+  private volatile boolean cancelled;
+
+  public Submission(FairRequest request, long deadlineNanos, Object tag, OutcomeSink sink, boolean streamed) {
+    this.request = request;
+    this.deadlineNanos = deadlineNanos;
+    this.tag = tag;
+    this.sink = sink;
+    this.streamed = streamed;
+  }
+
+  public FairRequest request() {
+    return request;
+  }
+
+  public long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  public Object tag() {
+    return tag;
+  }
+
+  OutcomeSink sink() {
+    return sink;
+  }
+
+  /** Whether the sink wants every chosen token as it comes. */
+  public boolean streamed() {
+    return streamed;
+  }
+
+  public void cancel() {
+    cancelled = true;
+  }
+
+  public boolean cancelled() {
+    return cancelled;
+  }
+}
