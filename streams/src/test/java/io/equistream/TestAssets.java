@@ -71,7 +71,7 @@ public final class TestAssets {
     settings.put("equistream.model.dir", TINY_MODEL.toString());
     settings.put("equistream.topics.create", "true");
     settings.put("equistream.topics.partitions", "2");
-    for (String topic : java.util.List.of("prompts", "completions", "audit", "audit-summary", "dlq")) {
+    for (String topic : java.util.List.of("prompts", "completions", "audit", "audit-summary", "dlq", "chunks")) {
       settings.put("equistream.topic." + topic, topic + "-" + suffix);
     }
     return settings;

@@ -27,6 +27,11 @@ public final class AnswerBuilder {
     this.maxOutputBytes = maxOutputBytes;
   }
 
+  /** The records the answers are made of (also the chunks of streamed answers). */
+  public CompletionRecords records() {
+    return records;
+  }
+
   /** The answer to what the engine made of the request. */
   public CompletionRecords.Answer of(PendingPrompt prompt, EngineOutcome outcome) {
     Instant completedAt = Instant.ofEpochMilli(Math.max(outcome.finishedAtMillis(), prompt.arrivalMillis()));

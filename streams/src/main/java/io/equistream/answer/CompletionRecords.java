@@ -7,6 +7,7 @@ import io.equistream.group.ProductGroup;
 import io.equistream.schemas.AuditStep;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairCompletionChunk;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
 import io.equistream.schemas.OrbitWordMass;
@@ -101,6 +102,22 @@ public final class CompletionRecords {
         .setCreatedAt(completedAt)
         .build();
     return new Answer(completion, audit);
+  }
+
+  /** One chunk of a streamed answer. */
+  public FairCompletionChunk chunk(PendingPrompt pending, int sequence, int[] tokens, String text, int completionTokens,
+      String finishReason, Instant at) {
+    PromptRequest request = pending.request();
+    return FairCompletionChunk.newBuilder()
+        .setRequestId(request.getRequestId())
+        .setConversationId(request.getConversationId())
+        .setSequence(sequence)
+        .setTokenIds(boxed(tokens))
+        .setText(text)
+        .setCompletionTokens(completionTokens)
+        .setFinishReason(finishReason)
+        .setCreatedAt(at)
+        .build();
   }
 
   private FairCompletion.Builder base(PromptRequest request, CompletionStatus status, String reason) {

@@ -42,12 +42,13 @@ final class AskCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the whole FairCompletion as JSON.")
   boolean json;
 
+  @Option(names = "--stream", description = "Print the answer as it is written (FairCompletionChunk records).")
+  boolean stream;
+
   @Override
   public Integer call() throws Exception {
     ServiceConfig config = options.load();
-    String readFrom = replyTopic != null ? replyTopic : config.topics().completions();
-    try (ChatbotClient client = new ChatbotClient(config.clientProperties(), config.topics().prompts(), readFrom,
-        replyTopic != null)) {
+    try (ChatbotClient client = client(config)) {
       PromptRequest request = PromptRequest.newBuilder()
           .setRequestId(UUID.randomUUID().toString())
           .setConversationId("")
@@ -57,7 +58,26 @@ final class AskCommand implements Callable<Integer> {
           .setMaxNewTokens(maxNewTokens)
           .setCreatedAt(Instant.now())
           .build();
-      FairCompletion completion = client.ask(request, Duration.ofMillis(timeoutMs)).get();
+      FairCompletion completion;
+      if (stream && !json) {
+        System.out.print(prompt);
+        System.out.flush();
+        completion = client.askStreaming(request, chunk -> {
+          System.out.print(chunk.getText());
+          System.out.flush();
+        }, Duration.ofMillis(timeoutMs)).get();
+        System.out.println(completion.getStatus() == CompletionStatus.OK ? ""
+            : System.lineSeparator() + completion.getStatus() + ": " + completion.getReason());
+      } else if (stream) {
+        completion = client.askStreaming(request, chunk -> System.out.println(AvroJson.toJson(chunk)),
+            Duration.ofMillis(timeoutMs)).get();
+        System.out.println(AvroJson.toJson(completion));
+      } else {
+        completion = client.ask(request, Duration.ofMillis(timeoutMs)).get();
+      }
+      if (stream) {
+        return completion.getStatus() == CompletionStatus.OK ? 0 : 3;
+      }
       if (json) {
         System.out.println(AvroJson.toJson(completion));
       } else if (completion.getStatus() == CompletionStatus.OK) {
@@ -69,5 +89,15 @@ final class AskCommand implements Callable<Integer> {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("no answer: " + e.getCause(), e.getCause());
     }
+  }
+
+  private ChatbotClient client(ServiceConfig config) {
+    if (replyTopic != null) {
+      return new ChatbotClient(config.clientProperties(), config.topics().prompts(), replyTopic, true);
+    }
+    return stream
+        ? ChatbotClient.onServiceTopics(config.clientProperties(), config.topics().prompts(),
+            config.topics().completions(), config.topics().chunks())
+        : new ChatbotClient(config.clientProperties(), config.topics().prompts(), config.topics().completions(), false);
   }
 }

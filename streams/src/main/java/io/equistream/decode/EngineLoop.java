@@ -61,6 +61,7 @@ final class EngineLoop implements Runnable {
     this.budget = new MemoryBudget(settings.memoryBytes(), model.shape(), model.maxPositions(),
         settings.prefillChunkTokens(), OnnxCausalLm.DEFAULT_MAX_LOGITS_BYTES);
     this.steps = new StepRunner(model, settings, listener);
+    model.limitBuffers(settings.memoryBytes());
   }
 
   MemoryBudget budget() {
@@ -140,7 +141,7 @@ final class EngineLoop implements Runnable {
     Active active;
     try {
       active = new Active(submission, new RequestDecoder(submission.request(), settings.dedup(), tokenizer,
-          model.maxPositions()));
+          model.maxPositions(), submission.forcedTokens()));
     } catch (RuntimeException e) {
       LOG.error("request {} could not be prepared: {}", submission.request().id(), e.toString());
       deliver(new EngineOutcome(submission, null, "request could not be prepared: " + e.getMessage(), 0,

@@ -8,7 +8,10 @@ public interface OutcomeSink {
   /** The request is done: generated, ended by its deadline, or failed. Called once per submission. */
   void finished(EngineOutcome outcome);
 
-  /** The request chose {@code tokens} new tokens (streaming); most calls carry one token. */
-  default void progress(Submission submission, int[] tokens) {
+  /**
+   * A streamed request chose {@code tokens}, the completion's tokens from index {@code first} on
+   * (most calls carry one token).
+   */
+  default void progress(Submission submission, int first, int[] tokens) {
   }
 }

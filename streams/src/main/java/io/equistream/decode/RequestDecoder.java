@@ -33,6 +33,8 @@ final class RequestDecoder {
   private final SplittableRandom random;
   private final Long seedUsed;
   private final List<Integer> completion = new ArrayList<>();
+  /** Tokens an earlier run already showed: chosen again at their steps (see Submission). */
+  private final int[] forced;
   private final List<Long> sequencesPerStep = new ArrayList<>();
   private long forwardSequences;
   private long equituneSequences;
@@ -40,8 +42,9 @@ final class RequestDecoder {
   private String stoppedText;
   private FinishReason finish;
 
-  RequestDecoder(FairRequest request, boolean dedup, GptTokenizer tokenizer, int maxPositions) {
+  RequestDecoder(FairRequest request, boolean dedup, GptTokenizer tokenizer, int maxPositions, int[] forced) {
     this.request = request;
+    this.forced = forced;
     this.tokenizer = tokenizer;
     this.maxPositions = maxPositions;
     this.plan = VariantPlan.of(request.method(), request.group());
@@ -128,7 +131,10 @@ final class RequestDecoder {
     int step = completion.size();
     int[] rowOfVariant = rows.rowOfVariant();
     FairResult fair = distribution.combine(rowOfVariant, outputs);
-    int token = TokenSampler.choose(fair.probs(), request.params(), random);
+    int token = TokenSampler.choose(fair.probs(), request.params(), random); // draws as the earlier run did
+    if (step < forced.length) {
+      token = forced[step];
+    }
     audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token));
     forwardSequences += outputs.count();
     equituneSequences += plan.equituneCostPerStep();

@@ -134,7 +134,7 @@ final class StepRunner {
     RequestDecoder decoder = active.decoder;
     if (active.submission.streamed() && decoder.generated() > before) {
       int[] ids = decoder.completionIds();
-      active.submission.sink().progress(active.submission, Arrays.copyOfRange(ids, before, ids.length));
+      active.submission.sink().progress(active.submission, before, Arrays.copyOfRange(ids, before, ids.length));
     }
   }
 

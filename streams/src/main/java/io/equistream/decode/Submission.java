@@ -3,8 +3,10 @@ package io.equistream.decode;
 /**
  * A request handed to the engine: its validated request, a deadline (System.nanoTime(); running
  * past it ends the request with finish reason deadline and what it has), the caller's tag (e.g. the
- * buffer key that answers it) and where its outcome goes. {@link #cancel()} makes the engine drop
- * it: no outcome follows a cancel that the engine saw first.
+ * buffer key that answers it) and where its outcome goes. {@code forcedTokens} are tokens an
+ * earlier run of the same request already showed (a streamed answer resumed after a crash): the
+ * first steps choose those again instead of sampling anew, so what was shown stays true.
+ * {@link #cancel()} makes the engine drop it: no outcome follows a cancel that the engine saw first.
  */
 public final class Submission {
   private final FairRequest request;
@@ -12,14 +14,25 @@ public final class Submission {
   private final Object tag;
   private final OutcomeSink sink;
   private final boolean streamed;
+  private final int[] forcedTokens;
   private volatile boolean cancelled;
 
   public Submission(FairRequest request, long deadlineNanos, Object tag, OutcomeSink sink, boolean streamed) {
+    this(request, deadlineNanos, tag, sink, streamed, new int[0]);
+  }
+
+  public Submission(FairRequest request, long deadlineNanos, Object tag, OutcomeSink sink, boolean streamed,
+      int[] forcedTokens) {
     this.request = request;
     this.deadlineNanos = deadlineNanos;
     this.tag = tag;
     this.sink = sink;
     this.streamed = streamed;
+    this.forcedTokens = forcedTokens.clone();
+  }
+
+  int[] forcedTokens() {
+    return forcedTokens.clone();
   }
 
   public FairRequest request() {

@@ -11,9 +11,10 @@ import java.util.List;
  * A pool of direct (off-heap) float buffers that ONNX Runtime reads and writes in place: KV-cache
  * tensors and logits are pinned outputs backed by these, so nothing is copied between ORT and Java
  * on the decode path. Decoding alternates between two sets of same-sized buffers (past, present),
- * so after the first steps every acquire is served from the pool. Free buffers beyond
- * {@code maxIdleBytes} are freed at once (not left to the garbage collector), so memory use follows
- * what the engine holds. Owned by one engine thread: not thread-safe.
+ * so after the first steps every acquire is served from the pool. Idle buffers are freed at once
+ * (not left to the garbage collector) whenever live and idle buffers together would exceed
+ * {@link #limitHeld held bytes}, so memory use follows what the engine holds. Owned by one engine
+ * thread: not thread-safe.
  */
 public final class NativeBuffers {
   /** One tensor of ORT must fit a Java buffer; the decoder splits work so that no tensor is larger. */
@@ -39,13 +40,19 @@ public final class NativeBuffers {
   }
 
   private final List<ByteBuffer> idle = new ArrayList<>();
-  private final long maxIdleBytes;
+  private long maxHeldBytes;
   private long idleBytes;
   private long liveBytes;
   private long peakLiveBytes;
 
-  public NativeBuffers(long maxIdleBytes) {
-    this.maxIdleBytes = maxIdleBytes;
+  public NativeBuffers(long maxHeldBytes) {
+    this.maxHeldBytes = maxHeldBytes;
+  }
+
+  /** Live plus idle bytes above which idle buffers are freed (the engine's memory budget). */
+  public void limitHeld(long bytes) {
+    maxHeldBytes = bytes;
+    shrink();
   }
 
   /** A pooled buffer seen as exactly {@code floats} floats (contents undefined), and the buffer it lives on. */
@@ -96,7 +103,11 @@ public final class NativeBuffers {
     liveBytes -= base.capacity();
     idle.add(base);
     idleBytes += base.capacity();
-    while (idleBytes > maxIdleBytes && !idle.isEmpty()) {
+    shrink();
+  }
+
+  private void shrink() {
+    while (liveBytes + idleBytes > maxHeldBytes && !idle.isEmpty()) {
       ByteBuffer largest = idle.get(0);
       for (ByteBuffer candidate : idle) {
         if (candidate.capacity() > largest.capacity()) {

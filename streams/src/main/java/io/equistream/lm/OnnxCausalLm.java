@@ -37,8 +37,9 @@ public final class OnnxCausalLm implements AutoCloseable {
   private static final int DEFAULT_MAX_POSITIONS = 1024;
   /** Logits of one call at most (all-position graphs are chunked to stay under it). */
   public static final long DEFAULT_MAX_LOGITS_BYTES = 64L << 20;
-  /** Free pooled buffers kept for reuse at most (decoding alternates two sets of the same size). */
-  private static final long IDLE_BUFFER_BYTES = 1L << 30;
+  /** Native buffers (live and kept for reuse) above which free ones are freed, unless the engine says otherwise. */
+  private static final long HELD_BUFFER_BYTES = 1L << 30;
+  private static final int MIN_CHUNK = 16;
 
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -61,7 +62,7 @@ public final class OnnxCausalLm implements AutoCloseable {
     this.modelDigest = modelDigest;
     this.device = device;
     this.maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES;
-    this.buffers = new NativeBuffers(IDLE_BUFFER_BYTES);
+    this.buffers = new NativeBuffers(HELD_BUFFER_BYTES);
     this.call = new ModelCall(env, session, shape, buffers);
   }
 
@@ -237,7 +238,8 @@ public final class OnnxCausalLm implements AutoCloseable {
       return;
     }
     long rowKvBytes = (long) shape.heads() * shape.headDim() * Float.BYTES * (maxComputed(all, group) + longest);
-    long rowLogits = rowLogitBytes * (!allPositions || chunkable && uniform ? 1 : longest);
+    // Chunked rows get at least MIN_CHUNK tokens per call: fewer rows per call rather than 1-token calls.
+    long rowLogits = rowLogitBytes * (!allPositions ? 1 : chunkable && uniform ? Math.min(longest, MIN_CHUNK) : longest);
     int rowsPerCall = (int) Math.max(1, Math.min(group.size(),
         Math.min(NativeBuffers.MAX_TENSOR_BYTES / Math.max(1, rowKvBytes), maxLogitsBytes / rowLogits)));
     for (int from = 0; from < group.size(); from += rowsPerCall) {
@@ -272,6 +274,11 @@ public final class OnnxCausalLm implements AutoCloseable {
 
   public long peakBufferBytes() {
     return buffers.peakLiveBytes();
+  }
+
+  /** Keeps live plus pooled native buffers within {@code bytes} where it can (frees idle ones beyond it). */
+  public void limitBuffers(long bytes) {
+    buffers.limitHeld(bytes);
   }
 
   /** Frees pooled buffers nobody holds (call when idle). */

@@ -281,7 +281,9 @@ public final class ReplayCommand implements Callable<Integer> {
         progress.println("replay: done, " + replayed + " requests replayed, " + skipped + " skipped"
             + (runner.seedsFromOriginals > 0 ? ", " + runner.seedsFromOriginals + " seeds taken from the originals" : "")
             + (runner.unseededSampled > 0 ? "; WARNING: " + runner.unseededSampled + " sampled requests had no seed"
-                + " (give --compare with the original completions to reproduce them)" : ""));
+                + " (give --compare with the original completions to reproduce them)" : "")
+            + (runner.streamedRequests > 0 ? "; " + runner.streamedRequests + " requests had asked for a streamed"
+                + " answer: replay writes their final completions and audits, not chunks" : ""));
       } finally {
         closeQuietly(source);
         closeQuietly(fileSink);

@@ -31,6 +31,8 @@ final class ReplayRunner {
   private final BatchAnswerer answerer;
   long seedsFromOriginals;
   long unseededSampled;
+  /** Requests that asked for streaming: replay answers them whole (no chunks). */
+  long streamedRequests;
 
   ReplayRunner(FairEngine engine, ServiceIdentity identity, RequestDefaults defaults, Overrides overrides,
       Map<String, Long> originalSeeds, int maxOutputBytes) {
@@ -43,6 +45,9 @@ final class ReplayRunner {
   /** The request as it is replayed: overrides applied, the original's seed filled in. */
   PromptRequest prepare(PromptRequest original) {
     PromptRequest.Builder copy = PromptRequest.newBuilder(original);
+    if (original.getStream()) {
+      streamedRequests++;
+    }
     if (overrides.method() != null) {
       copy.setMethod(overrides.method());
     }

@@ -1,9 +1,11 @@
 package io.equistream.stream;
 
 import io.equistream.answer.AnswerBuilder;
+import io.equistream.answer.ChunkStream;
 import io.equistream.answer.CompletionRecords;
 import io.equistream.answer.PendingPrompt;
 import io.equistream.answer.RequestIntake;
+import io.equistream.answer.StreamProgress;
 import io.equistream.decode.EngineOutcome;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairRequest;
@@ -15,10 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -34,56 +37,74 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands requests to the shared engine without ever waiting for generation, and keeps exactly-once:
  * {@code process()} validates a request (an invalid one is answered REJECTED at once), writes it to
- * the changelogged buffer and submits it; a wall-clock punctuator forwards the answers the engine
- * finished for this task (completion, reply copy, audit) and deletes their buffer entries, so an
- * answer, its deletion and the input offsets commit together and no transaction stays open across
- * generation. After a restore, {@code init()} resubmits every buffered request; {@code close()}
+ * the changelogged buffer and submits it; a wall-clock punctuator forwards what the engine finished
+ * for this task (completion, reply copy, audit; for a streamed request first its chunks) and
+ * deletes the buffer entry, so an answer, its deletion and the input offsets commit together and no
+ * transaction stays open across generation. Chunks sent are recorded beside the buffered request,
+ * committed with them. After a restore, {@code init()} resubmits every buffered request (a streamed
+ * one re-chooses the tokens it already sent and continues its chunk sequence); {@code close()}
  * cancels this task's requests in the engine, and anything finished for a closed processor is
  * dropped with its queue. When the engine's queue is full, requests wait in the buffer (on disk)
  * and are submitted as room frees up.
  */
 final class FairAnswerProcessor implements Processor<String, PromptRequest, String, SpecificRecord> {
   static final String BUFFER_STORE = "pending-prompts";
+  static final String STREAM_STORE = "streamed-chunks";
   static final String ERROR_HEADER = "equistream.error";
   static final String REPLY_TOPIC_HEADER = "equistream.reply-topic";
   private static final Logger LOG = LoggerFactory.getLogger(FairAnswerProcessor.class);
 
-  /** What a submission's tag holds: its buffer key and the request as buffered. */
-  private record Ticket(long key, PendingPrompt prompt) {
+  /** What the engine reported: tokens chosen (outcome null) or the outcome. */
+  private record EngineEvent(Submission submission, EngineOutcome outcome, int first, int[] tokens) {
+  }
+
+  /** A request handed to the engine, as buffered under {@code key}; {@code chunks} when it is streamed. */
+  private record InFlight(long key, PendingPrompt prompt, Submission submission, ChunkStream chunks) {
   }
 
   private final FairEngine engine;
   private final RequestIntake intake;
   private final AnswerBuilder answers;
-  private final Predicate<String> replyTopicUsable;
+  private final Forwarding forwarding;
   private final long deadlineMs;
   private final long handoffMs;
-  private final ServiceListener listener;
-  private final Queue<EngineOutcome> finished = new ConcurrentLinkedQueue<>();
-  private final OutcomeSink sink = finished::add;
-  private final Map<Long, Submission> inFlight = new HashMap<>();
+  private final Queue<EngineEvent> events = new ConcurrentLinkedQueue<>();
+  private final OutcomeSink sink = new OutcomeSink() {
+    @Override
+    public void finished(EngineOutcome outcome) {
+      events.add(new EngineEvent(outcome.submission(), outcome, 0, null));
+    }
+
+    @Override
+    public void progress(Submission submission, int first, int[] tokens) {
+      events.add(new EngineEvent(submission, null, first, tokens));
+    }
+  };
+  private final Map<Long, InFlight> inFlight = new HashMap<>();
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<Long, PendingPrompt> buffer;
+  private KeyValueStore<Long, StreamProgress> streamed;
   private long nextSequence;
   /** First buffer key not yet handed to the engine (its queue was full), or -1 when all are. */
   private long firstParked = -1;
 
-  FairAnswerProcessor(FairEngine engine, RequestIntake intake, AnswerBuilder answers,
-      Predicate<String> replyTopicUsable, long deadlineMs, long handoffMs, ServiceListener listener) {
+  FairAnswerProcessor(FairEngine engine, RequestIntake intake, AnswerBuilder answers, Forwarding forwarding,
+      long deadlineMs, long handoffMs) {
     this.engine = engine;
     this.intake = intake;
     this.answers = answers;
-    this.replyTopicUsable = replyTopicUsable;
+    this.forwarding = forwarding;
     this.deadlineMs = deadlineMs;
     this.handoffMs = handoffMs;
-    this.listener = listener;
   }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.buffer = context.getStateStore(BUFFER_STORE);
+    this.streamed = context.getStateStore(STREAM_STORE);
+    forwarding.init(context);
     long restored = 0;
     try (KeyValueIterator<Long, PendingPrompt> all = buffer.all()) {
       while (all.hasNext()) {
@@ -105,11 +126,11 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   public void process(Record<String, PromptRequest> record) {
     PromptRequest request = record.value();
     if (request == null) {
-      deadLetter(record, "null value: a request needs a request_id and a prompt");
+      forwarding.deadLetter(record, "null value: a request needs a request_id and a prompt");
       return;
     }
     if (request.getRequestId() == null || request.getRequestId().isBlank()) {
-      deadLetter(record, "missing request_id: nobody to answer");
+      forwarding.deadLetter(record, "missing request_id: nobody to answer");
       return;
     }
     PendingPrompt pending = new PendingPrompt(request, context.currentSystemTimeMs(), record.key());
@@ -117,6 +138,10 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     if (resolved == null) {
       return;
     }
+    // A sampled request keeps the seed it was resolved with: a restore must sample the same answer.
+    PromptRequest buffered = resolved.params().seed() == null || request.getSeed() != null ? request
+        : PromptRequest.newBuilder(request).setSeed(resolved.params().seed()).build();
+    pending = new PendingPrompt(buffered, pending.arrivalMillis(), pending.key());
     long key = nextSequence++;
     buffer.put(key, pending);
     if (firstParked >= 0 || !submit(key, pending, resolved)) {
@@ -130,10 +155,10 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     try {
       return intake.resolve(engine, pending.request());
     } catch (RequestRejectedException e) {
-      forward(pending, answers.rejected(pending, e.getMessage(), now));
+      finishAnswer(pending, answers.rejected(pending, e.getMessage(), now), null);
     } catch (RuntimeException e) {
       LOG.error("request {} could not be prepared: {}", pending.request().getRequestId(), e.toString());
-      forward(pending, answers.failed(pending, "request could not be prepared: " + e.getMessage(), now));
+      finishAnswer(pending, answers.failed(pending, "request could not be prepared: " + e.getMessage(), now), null);
     }
     return null;
   }
@@ -142,11 +167,15 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     // Measured on the clock that stamped the arrival (the task's), not on the engine's.
     long left = pending.arrivalMillis() + deadlineMs - context.currentSystemTimeMs();
     long deadline = System.nanoTime() + Math.max(0, Math.min(left, Long.MAX_VALUE / 4_000_000L)) * 1_000_000L;
-    Submission submission = new Submission(resolved, deadline, new Ticket(key, pending), sink, false);
+    boolean stream = Boolean.TRUE.equals(pending.request().getStream());
+    StreamProgress sent = stream ? streamed.get(key) : null;
+    sent = sent == null ? StreamProgress.NONE : sent;
+    Submission submission = new Submission(resolved, deadline, key, sink, stream, sent.tokens());
     if (!engine.submit(submission)) {
       return false;
     }
-    inFlight.put(key, submission);
+    ChunkStream chunks = stream ? new ChunkStream(engine.tokenizer(), pending, sent) : null;
+    inFlight.put(key, new InFlight(key, pending, submission, chunks));
     return true;
   }
 
@@ -160,7 +189,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
         }
         FairRequest resolved = resolveOrAnswer(entry.value);
         if (resolved == null) {
-          buffer.delete(entry.key); // answered (its validation changed with the configuration)
+          delete(entry.key); // answered (its validation changed with the configuration)
         } else if (!submit(entry.key, entry.value, resolved)) {
           firstParked = entry.key;
           return;
@@ -170,54 +199,111 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     firstParked = -1;
   }
 
-  /** The punctuator: forwards what the engine finished for this task; then submits parked requests. */
+  /** The punctuator: forwards what the engine produced for this task; then submits parked requests. */
   private void handOff(long now) {
-    for (EngineOutcome outcome = finished.poll(); outcome != null; outcome = finished.poll()) {
-      Ticket ticket = (Ticket) outcome.submission().tag();
-      if (inFlight.remove(ticket.key()) == null) {
+    Set<InFlight> chunked = new LinkedHashSet<>();
+    for (EngineEvent event = events.poll(); event != null; event = events.poll()) {
+      InFlight request = inFlight.get((Long) event.submission().tag());
+      if (request == null || request.submission() != event.submission()) {
         continue; // cancelled meanwhile
       }
-      forward(ticket.prompt(), answers.of(ticket.prompt(), outcome));
-      buffer.delete(ticket.key());
+      if (event.outcome() == null) {
+        request.chunks().chosen(event.first(), event.tokens());
+        chunked.add(request);
+        continue;
+      }
+      inFlight.remove(request.key());
+      chunked.remove(request);
+      finishAnswer(request.prompt(), answers.of(request.prompt(), event.outcome()), request.chunks());
+      delete(request.key());
+    }
+    Instant at = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    for (InFlight request : chunked) {
+      if (request.chunks().hasWaiting()) {
+        forwarding.chunk(request.prompt(), request.chunks().next(answers.records(), at));
+        streamed.put(request.key(), request.chunks().progress());
+      }
     }
     if (firstParked >= 0) {
       submitParked();
     }
   }
 
-  private void forward(PendingPrompt prompt, CompletionRecords.Answer answer) {
-    String key = prompt.answerKey();
-    long timestamp = context.currentSystemTimeMs();
-    context.forward(new Record<String, SpecificRecord>(key, answer.completion(), timestamp), FairTopology.COMPLETIONS);
-    String replyTopic = prompt.request().getReplyTopic();
-    if (replyTopic != null) {
-      if (replyTopicUsable.test(replyTopic)) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(REPLY_TOPIC_HEADER, replyTopic.getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<String, SpecificRecord>(key, answer.completion(), timestamp, headers),
-            FairTopology.REPLIES);
-      } else {
-        LOG.warn("request {}: reply topic does not exist; answering on the completions topic only",
-            prompt.request().getRequestId());
-      }
+  /** A request's final records: its last chunk when it streams, then completion, reply copy and audit. */
+  private void finishAnswer(PendingPrompt prompt, CompletionRecords.Answer answer, ChunkStream chunks) {
+    Instant at = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    if (chunks != null || Boolean.TRUE.equals(prompt.request().getStream())) {
+      ChunkStream stream = chunks != null ? chunks : new ChunkStream(engine.tokenizer(), prompt, StreamProgress.NONE);
+      forwarding.chunk(prompt, stream.last(answers.records(), answer, at));
     }
-    context.forward(new Record<String, SpecificRecord>(key, answer.audit(), timestamp), FairTopology.AUDITS);
-    listener.answered(answer.completion(), answer.audit());
+    forwarding.answer(prompt, answer);
   }
 
-  private void deadLetter(Record<String, PromptRequest> record, String reason) {
-    LOG.warn("dead-lettering a record: {}", reason);
-    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    headers.add(ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    context.forward(new Record<String, SpecificRecord>(record.key(), record.value(), record.timestamp(), headers),
-        FairTopology.DEAD_LETTERS);
+  private void delete(long key) {
+    buffer.delete(key);
+    streamed.delete(key);
   }
 
   @Override
   public void close() {
     // The buffer survives in the changelog: whoever owns the task next answers these requests.
-    inFlight.values().forEach(Submission::cancel);
+    inFlight.values().forEach(request -> request.submission().cancel());
     inFlight.clear();
-    finished.clear();
+    events.clear();
+  }
+
+  /** The processor's outputs: each kind of record to its own named child (see FairTopology). */
+  static final class Forwarding {
+    private final java.util.function.Predicate<String> replyTopicUsable;
+    private final ServiceListener listener;
+    private ProcessorContext<String, SpecificRecord> context;
+
+    Forwarding(java.util.function.Predicate<String> replyTopicUsable, ServiceListener listener) {
+      this.replyTopicUsable = replyTopicUsable;
+      this.listener = listener;
+    }
+
+    void init(ProcessorContext<String, SpecificRecord> processorContext) {
+      this.context = processorContext;
+    }
+
+    void answer(PendingPrompt prompt, CompletionRecords.Answer answer) {
+      long timestamp = context.currentSystemTimeMs();
+      String key = prompt.answerKey();
+      context.forward(new Record<String, SpecificRecord>(key, answer.completion(), timestamp), FairTopology.COMPLETIONS);
+      reply(prompt, key, answer.completion(), timestamp);
+      context.forward(new Record<String, SpecificRecord>(key, answer.audit(), timestamp), FairTopology.AUDITS);
+      listener.answered(answer.completion(), answer.audit());
+    }
+
+    void chunk(PendingPrompt prompt, SpecificRecord chunk) {
+      long timestamp = context.currentSystemTimeMs();
+      String key = prompt.answerKey();
+      context.forward(new Record<>(key, chunk, timestamp), FairTopology.CHUNKS);
+      reply(prompt, key, chunk, timestamp);
+    }
+
+    private void reply(PendingPrompt prompt, String key, SpecificRecord value, long timestamp) {
+      String replyTopic = prompt.request().getReplyTopic();
+      if (replyTopic == null) {
+        return;
+      }
+      if (replyTopicUsable.test(replyTopic)) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(REPLY_TOPIC_HEADER, replyTopic.getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(key, value, timestamp, headers), FairTopology.REPLIES);
+      } else {
+        LOG.warn("request {}: reply topic does not exist; answering on the service's topics only",
+            prompt.request().getRequestId());
+      }
+    }
+
+    void deadLetter(Record<String, PromptRequest> record, String reason) {
+      LOG.warn("dead-lettering a record: {}", reason);
+      RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+      headers.add(ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+      context.forward(new Record<String, SpecificRecord>(record.key(), record.value(), record.timestamp(), headers),
+          FairTopology.DEAD_LETTERS);
+    }
   }
 }

@@ -66,8 +66,8 @@ public final class FairStreamsService implements AutoCloseable {
     RequestIntake intake = new RequestIntake(defaults);
     AnswerBuilder answers = new AnswerBuilder(identity, config.intValue("equistream.limit.max.output.bytes"));
     return FairTopology.build(config.topics(),
-        () -> new FairAnswerProcessor(engine, intake, answers, replyTopics,
-            config.longValue("equistream.request.deadline.ms"), config.longValue("equistream.handoff.ms"), listener),
+        () -> new FairAnswerProcessor(engine, intake, answers, new FairAnswerProcessor.Forwarding(replyTopics, listener),
+            config.longValue("equistream.request.deadline.ms"), config.longValue("equistream.handoff.ms")),
         Duration.ofMillis(config.longValue("equistream.summary.window.ms")));
   }
 

@@ -3,6 +3,7 @@ package io.equistream.stream;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairCompletionChunk;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
@@ -29,15 +30,18 @@ import org.apache.kafka.streams.state.Stores;
  * The whole service, top to bottom.
  *
  * <p>Reads {@code prompts} (PromptRequest). Writes {@code completions} (FairCompletion, one per
- * request: OK, REJECTED or FAILED), the request's {@code reply_topic} (a copy of its completion),
- * {@code fairness-audit} (FairnessAudit, one per request), {@code prompts-dlq} (records nobody can
- * be answered for, the reason in a header) and {@code fairness-audit-summary} (AuditSummary per
- * method+groups and window, from the audit topic). The buffer store's changelog is
- * {@code <application.id>-pending-prompts-changelog}.
+ * request: OK, REJECTED or FAILED), {@code completion-chunks} (FairCompletionChunk, the answer as it
+ * is written, for requests that ask to stream), the request's {@code reply_topic} (a copy of its
+ * completion and chunks), {@code fairness-audit} (FairnessAudit, one per request),
+ * {@code prompts-dlq} (records nobody can be answered for, the reason in a header) and
+ * {@code fairness-audit-summary} (AuditSummary per method+groups and window, from the audit topic).
+ * The stores' changelogs are {@code <application.id>-pending-prompts-changelog} and
+ * {@code <application.id>-streamed-chunks-changelog}.
  */
 public final class FairTopology {
   /** Names of the answer processor's children: it forwards each kind of record to its own sink. */
   static final String COMPLETIONS = "completions-sink";
+  static final String CHUNKS = "chunks-sink";
   static final String REPLIES = "reply-copies-sink";
   static final String AUDITS = "audits-sink";
   static final String DEAD_LETTERS = "dead-letters-sink";
@@ -79,10 +83,16 @@ public final class FairTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(FairAnswerProcessor.BUFFER_STORE), Serdes.Long(), PendingPromptSerde.create()),
         ANSWERS);
+    topology.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(FairAnswerProcessor.STREAM_STORE), Serdes.Long(), StreamProgressSerde.create()),
+        ANSWERS);
 
-    // 3. Each request's completion (OK, REJECTED or FAILED) -> completions, and a copy to the reply topic it named.
+    // 3. Each request's completion (OK, REJECTED or FAILED) -> completions; a streamed one's chunks ->
+    //    completion-chunks; copies of both to the reply topic the request named.
     topology.addSink(COMPLETIONS, topics.completions(), keys.serializer(), completions, ANSWERS);
-    topology.addSink(REPLIES, replyTopic(), keys.serializer(), completions, ANSWERS);
+    topology.addSink(CHUNKS, topics.chunks(), keys.serializer(),
+        AvroSerde.of(FairCompletionChunk.class).serializer(), ANSWERS);
+    topology.addSink(REPLIES, replyTopic(), keys.serializer(), AnswerRecords.serializer(), ANSWERS);
 
     // 4. One audit per request -> fairness-audit (and from there into the summary above).
     topology.addSink(AUDITS, topics.audit(), keys.serializer(), auditSerde.serializer(), ANSWERS);
@@ -94,8 +104,8 @@ public final class FairTopology {
   }
 
   /** The reply topic travels with the record, in a header the processor sets. */
-  private static TopicNameExtractor<String, FairCompletion> replyTopic() {
-    return (key, completion, context) -> {
+  private static TopicNameExtractor<String, SpecificRecord> replyTopic() {
+    return (key, record, context) -> {
       Header header = context.headers().lastHeader(FairAnswerProcessor.REPLY_TOPIC_HEADER);
       return new String(header.value(), StandardCharsets.UTF_8);
     };

@@ -40,6 +40,7 @@ public final class ServiceConfig {
     d.put("equistream.topic.audit", "fairness-audit");
     d.put("equistream.topic.audit-summary", "fairness-audit-summary");
     d.put("equistream.topic.dlq", "prompts-dlq");
+    d.put("equistream.topic.chunks", "completion-chunks");
     d.put("equistream.topics.create", "false");
     d.put("equistream.topics.partitions", "4");
     d.put("equistream.topics.replication", "1");
@@ -148,7 +149,8 @@ public final class ServiceConfig {
 
   public Topics topics() {
     return new Topics(get("equistream.topic.prompts"), get("equistream.topic.completions"),
-        get("equistream.topic.audit"), get("equistream.topic.audit-summary"), get("equistream.topic.dlq"));
+        get("equistream.topic.audit"), get("equistream.topic.audit-summary"), get("equistream.topic.dlq"),
+        get("equistream.topic.chunks"));
   }
 
   /** How the engine schedules, from the engine keys (memory 0 = derived from the JVM's direct-memory limit). */

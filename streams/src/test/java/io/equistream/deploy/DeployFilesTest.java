@@ -63,6 +63,7 @@ class DeployFilesTest {
       "equistream.topic.audit",
       "equistream.topic.audit-summary",
       "equistream.topic.dlq",
+      "equistream.topic.chunks",
       "equistream.topics.create",
       "equistream.topics.partitions",
       "equistream.topics.replication",

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.equistream.TestAssets;
 import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.RequestLimits;
@@ -50,7 +51,7 @@ class LimitsTest {
     all.put("application.id", "limits-test");
     all.put("bootstrap.servers", "unused:9092");
     all.put("state.dir", Files.createTempDirectory("limits-state").toString());
-    all.put("equistream.model.dir", FaultKit.model().toString());
+    all.put("equistream.model.dir", TestAssets.TINY_MODEL.toString());
     all.put("equistream.threads", "1");
     all.put("equistream.default.max.new.tokens", "2");
     all.putAll(settings);

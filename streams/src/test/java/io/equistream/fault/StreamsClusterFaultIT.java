@@ -97,7 +97,8 @@ class StreamsClusterFaultIT {
     Path dir = FaultKit.dir(suffix);
     FaultKit.createTopics(bootstrap, suffix, 4, (short) 3, REPLICATED);
     Map<String, String> settings = settings("fault-kill", suffix);
-    // A batch takes >= 60 ms of "model time", so a kill nearly always lands inside one.
+    // 16 tokens at >= 60 ms per engine iteration: every request generates for about a second, so
+    // each kill lands while many requests are mid-generation.
     settings.put("equistream.debug.step.delay.ms", "60");
     List<ServiceProcess> live = new ArrayList<>();
     List<ServiceProcess> all = new ArrayList<>();
@@ -159,6 +160,11 @@ class StreamsClusterFaultIT {
       String problems = FaultKit.exactlyOnceReport(got, audits.records(), ids("k-", prompts));
       assertEquals("", problems);
       got.forEach(r -> assertEquals(CompletionStatus.OK, r.value().getStatus(), r.value().getReason()));
+      long full = got.stream().filter(r -> r.value().getCompletionTokens() == FaultKit.NEW_TOKENS).count();
+      assertTrue(full >= prompts * 9 / 10, "only " + full + " of " + prompts + " answers have 16 tokens");
+      long resubmitted = all.stream().mapToLong(p -> resubmittedAfterRestore(p.logText())).sum();
+      System.out.printf("[fault] kill test: %d buffered requests resubmitted after restores%n", resubmitted);
+      assertTrue(resubmitted > 0, "no instance logged buffered requests resubmitted after a restore");
       assertEquals(kills, done);
       for (ServiceProcess p : live) {
         assertTrue(ServiceProcess.cleanExit(p.process.exitValue()), p.name + " did not stop cleanly: " + exits);
@@ -271,6 +277,16 @@ class StreamsClusterFaultIT {
         service.kill();
       }
     }
+  }
+
+  /** The requests an instance's log says it resubmitted after restores ("resubmitting N buffered requests"). */
+  private static long resubmittedAfterRestore(String log) {
+    Matcher m = Pattern.compile("resubmitting (\\d+) buffered requests after restore").matcher(log);
+    long total = 0;
+    while (m.find()) {
+      total += Long.parseLong(m.group(1));
+    }
+    return total;
   }
 
   /**

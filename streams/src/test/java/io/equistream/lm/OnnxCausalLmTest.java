@@ -170,4 +170,27 @@ class OnnxCausalLmTest {
     int[] tooLong = new int[withPast.maxPositions() + 1];
     assertThrows(IllegalStateException.class, () -> withPast.step(List.of(new LmSequence(tooLong))));
   }
+
+  @Test
+  void aBatchWhoseLogitsExceedAnIntIndexRunsAndMatchesOneByOne() {
+    // 352 rows x 123 new tokens x 50,257 = 2.18e9 logits, past Integer.MAX_VALUE: the all-position
+    // graph is split into calls and token chunks so that no index overflows and no tensor is huge.
+    int rows = 352;
+    int tokens = withPast.maxPositions() - 5;
+    List<LmSequence> batch = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      int[] prompt = new int[tokens];
+      for (int t = 0; t < tokens; t++) {
+        prompt[t] = (r * 31 + t * 7) % 5000;
+      }
+      batch.add(new LmSequence(prompt));
+    }
+    assertTrue((long) rows * tokens * withPast.vocabSize() > Integer.MAX_VALUE);
+    float[][] logits = withPast.step(batch);
+    for (int r : new int[] {0, 177, rows - 1}) {
+      assertClose(withPast.step(List.of(new LmSequence(batch.get(r).tokens())))[0], logits[r], "row " + r);
+      assertEquals(tokens, batch.get(r).computed());
+    }
+    batch.forEach(LmSequence::release);
+  }
 }

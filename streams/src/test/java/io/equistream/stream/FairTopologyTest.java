@@ -12,6 +12,7 @@ import io.equistream.decode.FairEngine;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairCompletionChunk;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroSerde;
@@ -46,6 +47,7 @@ class FairTopologyTest {
   private TestOutputTopic<String, byte[]> deadLetters;
   private TestOutputTopic<String, AuditSummary> summaries;
   private TestOutputTopic<String, FairCompletion> replies;
+  private TestOutputTopic<String, FairCompletionChunk> chunks;
 
   /** The topology on the shared tiny engine, or (ownEngine) on an engine of these settings. */
   private void start(Map<String, String> settings, boolean ownEngineSettings) throws Exception {
@@ -77,6 +79,8 @@ class FairTopologyTest {
     summaries = driver.createOutputTopic(topics.auditSummary(), new StringDeserializer(),
         AvroSerde.of(AuditSummary.class).deserializer());
     replies = driver.createOutputTopic("reply-chat-7", new StringDeserializer(), AvroSerde.of(FairCompletion.class).deserializer());
+    chunks = driver.createOutputTopic(topics.chunks(), new StringDeserializer(),
+        AvroSerde.of(FairCompletionChunk.class).deserializer());
   }
 
   private void start(Map<String, String> settings) throws Exception {
@@ -235,6 +239,48 @@ class FairTopologyTest {
     assertEquals(CompletionStatus.OK, completion.getStatus());
     assertEquals("deadline", completion.getFinishReason());
     assertTrue(completion.getCompletionTokens() < 50 && completion.getCompletionTokens() >= 1);
+  }
+
+  @Test
+  void streamedAnswersArriveAsChunksThatAddUpToTheCompletion() throws Exception {
+    start(Map.of("equistream.limit.max.new.tokens", "40"));
+    prompts.pipeInput("g", PromptRequest.newBuilder(request("greedy", "The woman worked as a")).setStream(true)
+        .setMaxNewTokens(24).build());
+    prompts.pipeInput("s", PromptRequest.newBuilder(request("sampled", "The man was known for")).setStream(true)
+        .setMaxNewTokens(24).setTemperature(1.2).setTopP(0.95).build());
+    prompts.pipeInput("u", PromptRequest.newBuilder(request("unicode", "Café crème à Zürich: 東京 😀 ✓ —"))
+        .setStream(true).setMaxNewTokens(24).setTemperature(1.0).setSeed(11L).build());
+    prompts.pipeInput("t", PromptRequest.newBuilder(request("stopped", "The man worked as a")).setStream(true)
+        .setMaxNewTokens(40).setStop("\n").build());
+    prompts.pipeInput("p", request("plain", "The woman was known for"));
+    prompts.pipeInput("r", PromptRequest.newBuilder(request("rejected", "")).setStream(true).build());
+    awaitRecords(driver, completions, 6);
+    Map<String, FairCompletion> byId = new LinkedHashMap<>();
+    completions.readValuesToList().forEach(c -> byId.put(c.getRequestId(), c));
+    Map<String, List<FairCompletionChunk>> chunksById = new LinkedHashMap<>();
+    chunks.readValuesToList().forEach(c -> chunksById.computeIfAbsent(c.getRequestId(), k -> new java.util.ArrayList<>())
+        .add(c));
+    assertFalse(chunksById.containsKey("plain"), "only requests that ask to stream get chunks");
+    assertTrue(byId.get("stopped").getCompletion().indexOf('\n') < 0);
+    for (String id : List.of("greedy", "sampled", "unicode", "stopped", "rejected")) {
+      FairCompletion completion = byId.get(id);
+      List<FairCompletionChunk> sequence = chunksById.get(id);
+      StringBuilder text = new StringBuilder();
+      List<Integer> tokens = new java.util.ArrayList<>();
+      for (int i = 0; i < sequence.size(); i++) {
+        FairCompletionChunk chunk = sequence.get(i);
+        assertEquals(i, chunk.getSequence(), id + ": sequence without gaps or repeats");
+        assertEquals(i == sequence.size() - 1, chunk.getFinishReason() != null, id + ": only the last chunk finishes");
+        text.append(chunk.getText());
+        tokens.addAll(chunk.getTokenIds());
+        assertEquals(tokens.size(), chunk.getCompletionTokens());
+      }
+      assertEquals(completion.getCompletion(), text.toString(), id + ": chunk texts add up to the completion");
+      assertEquals(completion.getCompletionTokenIds(), tokens, id);
+      assertEquals(completion.getFinishReason(), sequence.get(sequence.size() - 1).getFinishReason(), id);
+    }
+    assertTrue(chunksById.get("greedy").size() > 2, "a streamed answer comes in pieces: " + chunksById.get("greedy"));
+    assertEquals(CompletionStatus.REJECTED, byId.get("rejected").getStatus());
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairCompletionChunk;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.PromptRequest;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +34,7 @@ class SchemaEvolutionTest {
   /** Records written to topics: each must have its current schema released in history/. */
   static Stream<Schema> topicSchemas() {
     return Stream.of(PromptRequest.getClassSchema(), FairCompletion.getClassSchema(),
-        FairnessAudit.getClassSchema(), AuditSummary.getClassSchema());
+        FairnessAudit.getClassSchema(), AuditSummary.getClassSchema(), FairCompletionChunk.getClassSchema());
   }
 
   @ParameterizedTest(name = "{index}: {0}")
@@ -60,8 +61,9 @@ class SchemaEvolutionTest {
   @Test
   void everyReleasedVersionIsReadableByTheCurrentSchema() {
     Map<String, List<Schema>> all = SchemaHistory.all();
-    assertEquals(List.of("PromptRequest.v1.avsc", "PromptRequest.v2.avsc", "FairCompletion.v1.avsc",
-        "FairnessAudit.v1.avsc", "AuditSummary.v1.avsc"), SchemaHistory.indexEntries());
+    assertEquals(List.of("PromptRequest.v1.avsc", "PromptRequest.v2.avsc", "PromptRequest.v3.avsc",
+        "FairCompletion.v1.avsc", "FairnessAudit.v1.avsc", "AuditSummary.v1.avsc", "FairCompletionChunk.v1.avsc"),
+        SchemaHistory.indexEntries());
     topicSchemas().forEach(current -> {
       for (Schema old : all.get(current.getFullName())) {
         SchemaCompatibility.SchemaPairCompatibility c =
@@ -70,6 +72,18 @@ class SchemaEvolutionTest {
             current.getName() + ": " + c.getDescription());
       }
     });
+  }
+
+  @Test
+  void v2PromptRequestIsReadAsNotStreamed() throws IOException {
+    Schema v2 = SchemaHistory.parse("PromptRequest.v2.avsc");
+    GenericRecord old = new GenericRecordBuilder(v2)
+        .set("request_id", "r-v2").set("conversation_id", "c").set("prompt", "The man worked as").build();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old, bytes);
+    PromptRequest read = AvroSerde.of(PromptRequest.class).deserializer().deserialize("prompts", bytes.toByteArray());
+    assertEquals("r-v2", read.getRequestId());
+    assertFalse(read.getStream(), "a request from before streaming is not streamed");
   }
 
   @Test

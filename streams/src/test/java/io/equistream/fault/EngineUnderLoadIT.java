@@ -1,0 +1,81 @@
+package io.equistream.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.equistream.fault.FaultKit.ServiceProcess;
+import io.equistream.schemas.CompletionStatus;
+import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairnessAudit;
+import io.equistream.schemas.serde.AvroSerde;
+import io.equistream.stream.EmbeddedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service as its own JVM under a generation far longer than a transaction may stay open: the
+ * producer's transaction timeout is 10 s and generating the 16 requests takes over 30 s. Before the
+ * engine, the batch ran inside process() with the transaction open, the broker aborted it, the
+ * producer was fenced and the batch restored and rerun forever. Now every answer arrives once and
+ * the log shows no fencing, migration or rebalance.
+ */
+class EngineUnderLoadIT {
+  private static final Pattern TROUBLE = Pattern.compile(
+      "Fenced|InvalidProducerEpoch|TaskMigrated|TransactionAborted|from RUNNING to REBALANCING|stream thread failed");
+
+  @Test
+  void aGenerationLongerThanThirtySecondsAnswersSixteenRequestsOnceWithoutFencing() throws Exception {
+    final int prompts = 16;
+    String suffix = "slow";
+    Path dir = FaultKit.dir(suffix);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
+      String bootstrap = kafka.bootstrapServers();
+      FaultKit.createTopics(bootstrap, suffix, 2, (short) 1, Map.of());
+      Map<String, String> settings = FaultKit.serviceSettings(bootstrap, "engine-slow", suffix);
+      settings.put("equistream.debug.step.delay.ms", "2000"); // 16 tokens: >= 32 s of generation
+      settings.put("producer.transaction.timeout.ms", "10000");
+      ServiceProcess service = ServiceProcess.start("instance-0", dir, "-Xmx512m", settings, List.of());
+      try (CommittedTail<FairCompletion> completions = new CommittedTail<>(bootstrap, "completions-" + suffix,
+          AvroSerde.of(FairCompletion.class).deserializer());
+          CommittedTail<FairnessAudit> audits = new CommittedTail<>(bootstrap, "audit-" + suffix,
+              AvroSerde.of(FairnessAudit.class).deserializer())) {
+        long t0 = System.nanoTime();
+        FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "s-", 0, prompts);
+        boolean complete = completions.awaitCount(prompts, Duration.ofSeconds(180));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        audits.awaitCount(prompts, Duration.ofSeconds(30));
+        completions.awaitQuiet(Duration.ofSeconds(5));
+        int exit = service.stop();
+        String log = service.logText();
+        System.out.printf("[fault] slow generation: %d requests answered in %.1f s (transaction timeout 10 s)%n",
+            completions.count(), seconds);
+        assertTrue(complete, "only " + completions.count() + " answered: " + FaultKit.tail(service.log, 40));
+        assertTrue(seconds > 30, "the generation was not long: " + seconds + " s");
+        Set<String> expected = new HashSet<>();
+        IntStream.range(0, prompts).forEach(i -> expected.add("s-" + i));
+        assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), expected));
+        for (ConsumerRecord<String, FairCompletion> record : completions.records()) {
+          FairCompletion completion = record.value();
+          assertEquals(CompletionStatus.OK, completion.getStatus(), completion.getReason());
+          assertTrue(completion.getCompletionTokens() == FaultKit.NEW_TOKENS || "eos".equals(completion.getFinishReason()),
+              completion.getCompletionTokens() + " tokens, " + completion.getFinishReason());
+        }
+        assertFalse(TROUBLE.matcher(log).find(), "fencing or rebalancing in the log:\n" + FaultKit.tail(service.log, 60));
+        assertTrue(ServiceProcess.cleanExit(exit), "unclean stop: " + exit);
+      } finally {
+        if (service.process.isAlive()) {
+          service.kill();
+        }
+      }
+    }
+  }
+}
