@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.equistream.fault.FaultKit.ServiceProcess;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairCompletionChunk;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.serde.AvroSerde;
 import io.equistream.stream.EmbeddedKafka;
@@ -74,6 +75,79 @@ class EngineUnderLoadIT {
       } finally {
         if (service.process.isAlive()) {
           service.kill();
+        }
+      }
+    }
+  }
+
+  /**
+   * Streamed answers across a SIGKILL: an instance dies while requests are mid-stream; its tasks
+   * move to the survivor and a replacement, which re-run those requests. A read_committed reader
+   * sees, per request, one chunk sequence 0..n without gaps or repeats whose texts add up to the one
+   * final completion.
+   */
+  @Test
+  void aKilledInstanceMidStreamLeavesOneConsistentChunkSequencePerRequest() throws Exception {
+    final int prompts = 40;
+    String suffix = "streamkill";
+    Path dir = FaultKit.dir(suffix);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
+      String bootstrap = kafka.bootstrapServers();
+      FaultKit.createTopics(bootstrap, suffix, 4, (short) 1, Map.of());
+      Map<String, String> settings = FaultKit.serviceSettings(bootstrap, "engine-streamkill", suffix);
+      settings.put("equistream.debug.step.delay.ms", "150"); // 16 tokens: ~2.5 s per request
+      settings.put("session.timeout.ms", "6000");
+      settings.put("heartbeat.interval.ms", "1000");
+      List<ServiceProcess> all = new java.util.ArrayList<>();
+      all.add(ServiceProcess.start("instance-0", dir, "-Xmx512m", settings, List.of()));
+      all.add(ServiceProcess.start("instance-1", dir, "-Xmx512m", settings, List.of()));
+      try (CommittedTail<FairCompletion> completions = new CommittedTail<>(bootstrap, "completions-" + suffix,
+          AvroSerde.of(FairCompletion.class).deserializer());
+          CommittedTail<FairCompletionChunk> chunks = new CommittedTail<>(bootstrap, "chunks-" + suffix,
+              AvroSerde.of(FairCompletionChunk.class).deserializer())) {
+        FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "st-", 0, prompts, true);
+        assertTrue(chunks.awaitCount(60, Duration.ofSeconds(120)), "no chunks: " + FaultKit.tail(all.get(0).log, 30));
+        all.get(0).kill(); // mid-stream: chunks of running requests are committed, their answers are not
+        long killedAt = System.currentTimeMillis();
+        all.add(ServiceProcess.start("instance-2", dir, "-Xmx512m", settings, List.of()));
+        boolean complete = completions.awaitCount(prompts, Duration.ofSeconds(180));
+        completions.awaitQuiet(Duration.ofSeconds(3));
+        chunks.awaitQuiet(Duration.ofSeconds(2));
+        assertTrue(complete, "only " + completions.count() + " answered: " + FaultKit.tail(all.get(1).log, 40));
+        Map<String, FairCompletion> answers = new java.util.HashMap<>();
+        for (ConsumerRecord<String, FairCompletion> record : completions.records()) {
+          assertEquals(null, answers.put(record.value().getRequestId(), record.value()), "duplicate completion");
+        }
+        assertEquals(prompts, answers.size());
+        Map<String, List<FairCompletionChunk>> byRequest = new java.util.HashMap<>();
+        chunks.records().forEach(r -> byRequest.computeIfAbsent(r.value().getRequestId(), k -> new java.util.ArrayList<>())
+            .add(r.value()));
+        int spanning = 0;
+        for (FairCompletion answer : answers.values()) {
+          assertEquals(CompletionStatus.OK, answer.getStatus(), answer.getReason());
+          List<FairCompletionChunk> sequence = byRequest.get(answer.getRequestId());
+          StringBuilder text = new StringBuilder();
+          for (int i = 0; i < sequence.size(); i++) {
+            assertEquals(i, sequence.get(i).getSequence(), answer.getRequestId() + ": gap or repeat in " + sequence);
+            text.append(sequence.get(i).getText());
+          }
+          assertEquals(answer.getCompletion(), text.toString(), answer.getRequestId() + ": chunks vs completion");
+          assertTrue(sequence.get(sequence.size() - 1).getFinishReason() != null, answer.getRequestId());
+          if (sequence.get(0).getCreatedAt().toEpochMilli() < killedAt
+              && sequence.get(sequence.size() - 1).getCreatedAt().toEpochMilli() > killedAt) {
+            spanning++;
+          }
+        }
+        long resubmitted = all.stream().filter(p -> p.logText().contains("buffered requests after restore")).count();
+        System.out.printf("[fault] stream kill: %d requests, %d streamed across the kill; restores logged by %d"
+            + " instances%n", prompts, spanning, resubmitted);
+        assertTrue(spanning > 0, "no request was streaming when the instance died");
+        assertTrue(resubmitted > 0, "no instance logged resubmitted requests");
+      } finally {
+        for (ServiceProcess p : all) {
+          if (p.process.isAlive()) {
+            p.kill();
+          }
         }
       }
     }

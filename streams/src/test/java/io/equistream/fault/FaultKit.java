@@ -119,6 +119,12 @@ final class FaultKit {
    * producer, so the test's input is complete before the service is judged on it.
    */
   static void producePrompts(String bootstrap, String topic, String prefix, int from, int to) throws Exception {
+    producePrompts(bootstrap, topic, prefix, from, to, false);
+  }
+
+  /** Like {@link #producePrompts(String, String, String, int, int)}; {@code stream}: the requests ask for chunks. */
+  static void producePrompts(String bootstrap, String topic, String prefix, int from, int to, boolean stream)
+      throws Exception {
     List<Integer> pending = new java.util.ArrayList<>();
     for (int i = from; i < to; i++) {
       pending.add(i);
@@ -132,7 +138,9 @@ final class FaultKit {
       try (KafkaProducer<String, PromptRequest> producer = promptProducer(bootstrap)) {
         for (int i : pending) {
           String id = prefix + i;
-          sent.put(i, producer.send(new ProducerRecord<>(topic, id, prompt(id, i))));
+          PromptRequest request = prompt(id, i);
+          request.setStream(stream);
+          sent.put(i, producer.send(new ProducerRecord<>(topic, id, request)));
         }
         producer.flush();
       }
