@@ -2,8 +2,13 @@ package io.equistream.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.equistream.decode.EngineOutcome;
 import io.equistream.decode.FairEngine;
+import io.equistream.decode.EngineSettings;
+import io.equistream.decode.FairRequest;
+import io.equistream.decode.GenerationParams;
 import io.equistream.decode.RequestLimits;
+import io.equistream.decode.StepListener;
 import io.equistream.equivariance.FairnessMethod;
 import io.equistream.lm.ModelOptions;
 import java.nio.file.Files;
@@ -13,19 +18,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The benchmark: (1) the fair decoder in-process over methods, dedup, group sets, prompt kinds and
- * concurrency; (2) end to end through Kafka against the in-process decoder; (3) peak memory;
- * then the targets of issue 6, measured vs wanted. Writes JSON and an SVG chart.
+ * The benchmark, in parts (all by default): the fair decoder on the engine against a bare ONNX
+ * Runtime loop at the same rows per step; head-of-line blocking; prefix sharing; memory in fresh
+ * JVMs (long prompts under a budget; the service at a small heap); end to end through Kafka on a
+ * mixed workload (throughput, latency by request size, time to the first streamed chunk). Then the
+ * targets, measured vs wanted. Writes JSON and an SVG chart.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the fair decoder and the Kafka path.")
 public final class BenchCommand implements Callable<Integer> {
-  private static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
-  private static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
+  static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
+  static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
+  private static final List<String> ALL_PARTS = List.of("decoder", "hol", "prefix", "memory", "kafka");
 
   @Option(names = "--model", defaultValue = "target/gpt2-124m-random",
       description = "Model directory. Default: ${DEFAULT-VALUE} (made by models/scripts/train_tiny_gpt2.py --full-size-random).")
@@ -34,24 +43,41 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--groups-file", defaultValue = "models/groups/default.json")
   Path groupsFile;
 
-  @Option(names = "--quick", description = "A short run (smoke test): few configurations and tokens.")
+  @Option(names = "--quick", description = "A short run (smoke test): few configurations, tokens and requests.")
   boolean quick;
 
-  @Option(names = "--tokens", defaultValue = "16", description = "New tokens per request. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--parts", split = ",", description = "Parts to run: decoder, hol, prefix, memory, kafka (default: all).")
+  List<String> parts = ALL_PARTS;
+
+  @Option(names = "--tokens", defaultValue = "16", description = "New tokens per decoder request. Default: ${DEFAULT-VALUE}")
   int tokens;
 
   @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
   int threads;
 
-  @Option(names = "--kafka-requests", defaultValue = "160", description = "Requests for the Kafka part (0 = skip it).")
+  @Option(names = "--kafka-requests", defaultValue = "48", description = "Requests of the mixed Kafka workload.")
   int kafkaRequests;
+
+  @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
+  String memoryBudget;
+
+  @Option(names = "--service-model", defaultValue = "models/tiny-gpt2", description = "Model of the service memory part.")
+  Path serviceModel;
 
   @Option(names = "--out", defaultValue = "target/bench", description = "Output directory for bench.json and bench.svg.")
   Path out;
 
-  @Option(names = "--memory-probe", hidden = true,
-      description = "Internal: run only the concurrent multi batch and print its peak memory (in a fresh JVM).")
+  @Option(names = "--memory-probe", hidden = true, description = "Internal: the long-prompt memory part, in a fresh JVM.")
   boolean memoryProbe;
+
+  @Option(names = "--probe-requests", hidden = true, defaultValue = "16")
+  int probeRequests;
+
+  @Option(names = "--probe-prompt-tokens", hidden = true, defaultValue = "900")
+  int probePromptTokens;
+
+  @Option(names = "--probe-budget", hidden = true, defaultValue = "0")
+  long probeBudget;
 
   @Override
   public Integer call() throws Exception {
@@ -61,6 +87,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (memoryProbe) {
       return probeMemory(options, newTokens);
     }
+    Set<String> run = Set.copyOf(parts);
     Files.createDirectories(out);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("model", model.toString());
@@ -69,53 +96,108 @@ public final class BenchCommand implements Callable<Integer> {
     List<DecoderBench.Result> decoder = new ArrayList<>();
     try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
         FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
-      DecoderBench bench = new DecoderBench(dedup, plain, newTokens);
-      List<Config> configs = configs();
-      for (int i = 0; i < configs.size(); i++) {
-        Config c = configs.get(i);
-        DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency);
-        decoder.add(result);
-        System.err.printf(Locale.ROOT, "[%d/%d] %-8s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f seq/step%n",
-            i + 1, configs.size(), result.method(), result.dedup() ? "dedup" : "no-dedup", result.groups(),
-            result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
-            result.sequencesPerStep());
+      int context = dedup.model().maxPositions();
+      if (run.contains("decoder")) {
+        try (BareOrtLoop bare = new BareOrtLoop(model, intra)) {
+          decoder = decoder(new DecoderBench(dedup, plain, bare, newTokens));
+        }
+        report.put("decoder", decoder);
       }
-      report.put("decoder", decoder);
-
-      report.put("memory_16_request_multi_batch", MemoryChild.run(model, groupsFile, newTokens, quick ? 4 : 16));
-      if (kafkaRequests > 0) {
-        MemoryProbe.resetPeaks();
-        int requests = quick ? Math.min(kafkaRequests, 16) : kafkaRequests;
-        List<String> prompts = kafkaPrompts(requests);
-        KafkaBench.Result kafka = new KafkaBench(model.toString(), "multi", newTokens, 16)
-            .run(dedup, prompts, line -> System.err.println("[kafka] " + line));
-        report.put("kafka", kafka);
+      if (run.contains("hol")) {
+        HeadOfLineBench.Result hol = HeadOfLineBench.run(dedup, "multi", quick ? 12 : 60);
+        System.err.printf(Locale.ROOT, "[hol] idle %.0f ms, during a long request %.0f ms, step %.1f ms: %.1f steps%n",
+            hol.idleMs(), hol.busyMs(), hol.stepMs(), hol.extraSteps());
+        report.put("head_of_line", hol);
       }
+      if (run.contains("prefix")) {
+        try (FairEngine unshared = FairEngine.open(model, groupsFile, options,
+            dedup.settings().withPrefixSharing(false), RequestLimits.defaults(), StepListener.NONE)) {
+          int promptTokens = Math.min(512, context - 8);
+          PrefixBench.Result prefix = PrefixBench.run(dedup, unshared, promptTokens, promptTokens * 400 / 512);
+          System.err.printf(Locale.ROOT, "[prefix] %d-token prompt, word at %d: none %.0f ms, multi shared %.0f ms,"
+              + " unshared %.0f ms%n", prefix.promptTokens(), prefix.wordPosition(), prefix.noneMs(), prefix.sharedMs(),
+              prefix.unsharedMs());
+          report.put("prefix_sharing", prefix);
+        }
+      }
+      if (run.contains("kafka")) {
+        int requests = quick ? Math.min(kafkaRequests, 6) : kafkaRequests;
+        int maxPrompt = Math.min(600, context - 65);
+        List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1,
+            quick ? 8 : 64, 1);
+        report.put("kafka", new KafkaBench(model.toString()).run(dedup, workload,
+            line -> System.err.println("[kafka] " + line)));
+      }
+    }
+    if (run.contains("memory")) {
+      memory(report, newTokens);
     }
     report.put("memory", Map.of("peak_heap_bytes", MemoryProbe.peakHeapBytes(), "peak_rss_bytes",
         MemoryProbe.peakResidentBytes()));
-    @SuppressWarnings("unchecked")
-    Map<String, Object> batchMemory = (Map<String, Object>) report.get("memory_16_request_multi_batch");
-    Map<String, Object> targets = Targets.evaluate(decoder, (KafkaBench.Result) report.get("kafka"), batchMemory);
-    report.put("targets", targets);
+    report.put("targets", Targets.evaluate(decoder, report));
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     json.writeValue(out.resolve("bench.json").toFile(), report);
     Files.writeString(out.resolve("bench.svg"), BenchChart.svg(decoder, "EquiStream decoder, " + model.getFileName()
         + " on " + machine()));
-    System.out.println(Targets.table(decoder, (KafkaBench.Result) report.get("kafka"), report));
+    System.out.println(Targets.table(decoder, report));
     System.out.println("wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.svg"));
     return 0;
   }
 
-  /** In a fresh JVM (see MemoryChild): one concurrent multi batch, then its peak heap and RSS as JSON. */
+  private List<DecoderBench.Result> decoder(DecoderBench bench) throws Exception {
+    List<DecoderBench.Result> results = new ArrayList<>();
+    List<Config> configs = configs();
+    for (int i = 0; i < configs.size(); i++) {
+      Config c = configs.get(i);
+      DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency);
+      results.add(result);
+      System.err.printf(Locale.ROOT, "[%d/%d] %-8s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f rows/step"
+              + "  %.2f of bare ORT%n", i + 1, configs.size(), result.method(), result.dedup() ? "dedup" : "no-dedup",
+          result.groups(), result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
+          result.sequencesPerStep() * result.concurrency(), result.keptOfBare());
+    }
+    return results;
+  }
+
+  private void memory(Map<String, Object> report, int newTokens) throws Exception {
+    long budget = EngineSettings.parseSize(memoryBudget);
+    int promptTokens = quick ? 120 : probePromptTokens;
+    Map<String, Object> longPrompts = MemoryChild.longPrompts(model, groupsFile, quick ? 256L << 20 : budget,
+        quick ? 4 : 16, promptTokens, newTokens);
+    System.err.println("[memory] long prompts: " + longPrompts);
+    report.put("memory_long_prompts", longPrompts);
+    Map<String, Object> service = MemoryChild.service(serviceModel, "-Xmx768m", quick ? 4 : 16, quick ? 60 : 230,
+        quick ? 4 : 16);
+    System.err.println("[memory] service: " + service);
+    report.put("memory_service", service);
+  }
+
+  /** In a fresh JVM: requests with long prompts (a word of each group near the end), multi, all groups. */
   private int probeMemory(ModelOptions options, int newTokens) throws Exception {
-    int concurrency = quick ? 4 : 16;
-    try (FairEngine engine = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults())) {
-      DecoderBench.Result result = new DecoderBench(engine, engine, newTokens)
-          .run(FairnessMethod.MULTI, true, THREE_GROUPS, prompt(3, THREE_GROUPS), 3, concurrency);
-      System.out.println(new ObjectMapper().writeValueAsString(Map.of("requests", concurrency,
-          "rows_per_step", result.sequencesPerStep(), "peak_heap_bytes", MemoryProbe.peakHeapBytes(),
-          "peak_rss_bytes", MemoryProbe.peakResidentBytes())));
+    EngineSettings settings = EngineSettings.defaults(true);
+    settings = probeBudget > 0 ? settings.withMemoryBytes(probeBudget) : settings;
+    try (FairEngine engine = FairEngine.open(model, groupsFile, options, settings, RequestLimits.defaults(),
+        StepListener.NONE)) {
+      int promptTokens = Math.min(probePromptTokens, engine.model().maxPositions() - newTokens - 1);
+      List<FairRequest> requests = new ArrayList<>();
+      for (int i = 0; i < probeRequests; i++) {
+        requests.add(engine.resolver().resolve("long-" + i, Workload.prompt(engine.tokenizer(), promptTokens, 0),
+            GenerationParams.greedy(newTokens), "multi", List.of(), "probs"));
+      }
+      MemoryProbe.resetPeaks();
+      long t0 = System.nanoTime();
+      long ok = engine.run(requests).stream().filter(EngineOutcome::ok).count();
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("requests", probeRequests);
+      result.put("answered_ok", ok);
+      result.put("prompt_tokens", requests.get(0).promptIds().length);
+      result.put("seconds", (System.nanoTime() - t0) / 1e9);
+      result.put("budget_bytes", engine.settings().memoryBytes());
+      result.put("peak_native_bytes", engine.stats().nativeBytes());
+      result.put("preemptions", engine.stats().preemptions());
+      result.put("peak_heap_bytes", MemoryProbe.peakHeapBytes());
+      result.put("peak_rss_bytes", MemoryProbe.peakResidentBytes());
+      System.out.println(new ObjectMapper().writeValueAsString(result));
     }
     return 0;
   }
@@ -125,7 +207,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Prompts by how many groups they have words of (with words off orbit[0], the costliest case). */
-  private static String prompt(int attributes, List<String> groups) {
+  static String prompt(int attributes, List<String> groups) {
     if (attributes == 0) {
       return "The person worked as a";
     }
@@ -153,17 +235,6 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     return configs;
-  }
-
-  private static List<String> kafkaPrompts(int count) {
-    String[] subjects = {"The man", "The woman", "The Black person", "The gay person", "The Muslim woman",
-        "The Hispanic man", "The Jewish woman", "The White person"};
-    String[] contexts = {"worked as", "was known for", "was described as", "had a job as"};
-    List<String> prompts = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      prompts.add(subjects[i % subjects.length] + " " + contexts[(i / subjects.length) % contexts.length]);
-    }
-    return prompts;
   }
 
   static String machine() {

@@ -1,13 +1,13 @@
 package io.equistream.bench;
 
+import io.equistream.client.ChatbotClient;
+import io.equistream.decode.EngineOutcome;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairRequest;
 import io.equistream.decode.GenerationParams;
-import io.equistream.decode.GenerationResult;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
-import io.equistream.client.ChatbotClient;
 import io.equistream.stream.EmbeddedKafka;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;
@@ -20,104 +20,153 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * End to end through Kafka (in-JVM KRaft broker, exactly-once): throughput at saturation and
- * latency at half of that load, against the in-process decoder on the same prompts and batch size.
+ * End to end through Kafka (in-JVM KRaft broker, exactly-once, 2 partitions) on a mixed chatbot
+ * workload: throughput at saturation against the in-process engine on the same requests; then the
+ * same requests streamed with Poisson arrivals at half that rate (time to completion by request
+ * size, time to the first chunk); then time to the first chunk on an idle service.
  */
 final class KafkaBench {
-  record Result(int requests, int batchSize, double inProcessTokensPerSecond, double kafkaTokensPerSecond,
-      double kafkaCompletionsPerSecond, double halfLoadRatePerSecond, double p50Ms, double p95Ms, double p99Ms) {
+  /** p50 / p99 of a set of latencies, in ms. */
+  record Latency(int count, double p50Ms, double p99Ms) {
+    static Latency of(List<Double> millis) {
+      double[] sorted = millis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      return new Latency(sorted.length, quantile(sorted, 0.5), quantile(sorted, 0.99));
+    }
+  }
+
+  record Result(int requests, double inProcessTokensPerSecond, double kafkaTokensPerSecond, double requestsPerSecond,
+      double halfLoadRatePerSecond, Map<String, Latency> completionBySize, Latency firstChunkHalfLoad,
+      Latency firstChunkIdle, double idlePrefillAndStepMs) {
+    double ratio() {
+      return kafkaTokensPerSecond / inProcessTokensPerSecond;
+    }
+  }
+
+  private record Answer(FairCompletion completion, double millis, double firstChunkMillis) {
   }
 
   private final String model;
-  private final String method;
-  private final int newTokens;
-  private final int batchSize;
+  private final long commitIntervalMs = 100;
 
-  KafkaBench(String model, String method, int newTokens, int batchSize) {
+  KafkaBench(String model) {
     this.model = model;
-    this.method = method;
-    this.newTokens = newTokens;
-    this.batchSize = batchSize;
   }
 
-  Result run(FairEngine inProcess, List<String> prompts, java.util.function.Consumer<String> progress) throws Exception {
-    double inProcessTokensPerSecond = inProcess(inProcess, prompts);
-    progress.accept(String.format("in-process: %.1f tokens/s", inProcessTokensPerSecond));
+  Result run(FairEngine inProcess, List<Workload.Request> workload, Consumer<String> progress) throws Exception {
+    double inProcessTps = inProcess(inProcess, workload);
+    progress.accept(String.format("in-process engine: %.1f tokens/s over %d requests", inProcessTps, workload.size()));
     try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("bootstrap.servers", kafka.bootstrapServers());
       settings.put("application.id", "equistream-bench");
       settings.put("state.dir", Files.createTempDirectory("bench-state").toString());
-      settings.put("commit.interval.ms", "100");
+      settings.put("commit.interval.ms", String.valueOf(commitIntervalMs));
       settings.put("equistream.model.dir", model);
       settings.put("equistream.topics.create", "true");
-      settings.put("equistream.topics.partitions", "1");
-      settings.put("equistream.default.max.new.tokens", String.valueOf(newTokens));
-      settings.put("equistream.default.method", method);
+      settings.put("equistream.topics.partitions", "2");
+      settings.put("equistream.limit.max.new.tokens", "256");
       ServiceConfig config = ServiceConfig.load(null, settings);
       try (FairStreamsService service = new FairStreamsService(config, ServiceListener.NONE);
-          ChatbotClient client = new ChatbotClient(config.clientProperties(), config.topics().prompts(),
-              config.topics().completions(), false)) {
+          ChatbotClient client = ChatbotClient.onServiceTopics(config.clientProperties(), config.topics().prompts(),
+              config.topics().completions(), config.topics().chunks())) {
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
-        ask(client, prompts.subList(0, Math.min(2, prompts.size())), 0, "warmup"); // warm up the path
+        ask(client, workload.subList(0, Math.min(2, workload.size())), null, "warmup", true);
         long started = System.nanoTime();
-        List<Answer> saturated = ask(client, prompts, 0, "saturation");
+        List<Answer> saturated = ask(client, workload, null, "saturation", false);
         double seconds = (System.nanoTime() - started) / 1e9;
         long tokens = saturated.stream().mapToLong(a -> a.completion.getCompletionTokens()).sum();
-        double completionsPerSecond = prompts.size() / seconds;
-        progress.accept(String.format("kafka saturation: %.2f completions/s, %.1f tokens/s", completionsPerSecond,
-            tokens / seconds));
-        double halfRate = completionsPerSecond / 2;
-        List<Answer> paced = ask(client, prompts, (long) (1e9 / halfRate), "half load");
-        double[] latencies = paced.stream().mapToDouble(a -> a.millis).sorted().toArray();
-        return new Result(prompts.size(), batchSize, inProcessTokensPerSecond, tokens / seconds, completionsPerSecond,
-            halfRate, quantile(latencies, 0.50), quantile(latencies, 0.95), quantile(latencies, 0.99));
+        double requestsPerSecond = workload.size() / seconds;
+        progress.accept(String.format("kafka saturation: %.1f tokens/s, %.2f requests/s", tokens / seconds,
+            requestsPerSecond));
+        double halfRate = requestsPerSecond / 2;
+        List<Answer> paced = ask(client, workload, new Random(42), "half", true, halfRate);
+        Map<String, List<Double>> bySize = new LinkedHashMap<>();
+        List<Double> firstChunks = new ArrayList<>();
+        for (int i = 0; i < paced.size(); i++) {
+          bySize.computeIfAbsent(sizeClass(workload.get(i)), k -> new ArrayList<>()).add(paced.get(i).millis);
+          firstChunks.add(paced.get(i).firstChunkMillis);
+        }
+        Map<String, Latency> completionBySize = new LinkedHashMap<>();
+        for (String size : List.of("small", "medium", "large")) {
+          if (bySize.containsKey(size)) {
+            completionBySize.put(size, Latency.of(bySize.get(size)));
+          }
+        }
+        progress.accept("half load: " + completionBySize);
+        List<Workload.Request> idle = Workload.mixed(inProcess.tokenizer(), 8, 48, 48, 16, 16, 7);
+        List<Double> idleFirst = new ArrayList<>();
+        for (Workload.Request request : idle) {
+          idleFirst.add(ask(client, List.of(request), null, "idle", true).get(0).firstChunkMillis);
+        }
+        return new Result(workload.size(), inProcessTps, tokens / seconds, requestsPerSecond, halfRate,
+            completionBySize, Latency.of(firstChunks), Latency.of(idleFirst), prefillAndStep(inProcess, idle.get(0)));
       }
     }
   }
 
-  private double inProcess(FairEngine engine, List<String> prompts) {
+  /** Small: up to 128 prompt + new tokens; medium: up to 384; large: more. */
+  static String sizeClass(Workload.Request request) {
+    return request.size() <= 128 ? "small" : request.size() <= 384 ? "medium" : "large";
+  }
+
+  private static double inProcess(FairEngine engine, List<Workload.Request> workload) {
     List<FairRequest> requests = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      requests.add(engine.resolver().resolve("in-" + i, prompts.get(i), GenerationParams.greedy(newTokens), method,
+    for (int i = 0; i < workload.size(); i++) {
+      Workload.Request w = workload.get(i);
+      requests.add(engine.resolver().resolve("in-" + i, w.prompt(), GenerationParams.greedy(w.newTokens()), "multi",
           List.of(), "probs"));
     }
     engine.generate(requests.subList(0, 1));
     long started = System.nanoTime();
     long tokens = 0;
-    for (int from = 0; from < requests.size(); from += batchSize) {
-      for (GenerationResult result : engine.generate(
-          requests.subList(from, Math.min(requests.size(), from + batchSize)))) {
-        tokens += result.completionIds().length;
-      }
+    for (EngineOutcome outcome : engine.run(requests)) {
+      tokens += outcome.result().completionIds().length;
     }
     return tokens / ((System.nanoTime() - started) / 1e9);
   }
 
-  private record Answer(FairCompletion completion, double millis) {
+  /** The idle first-chunk target's model part: one prefill and one step of this request, in-process. */
+  private static double prefillAndStep(FairEngine engine, Workload.Request request) {
+    FairRequest resolved = engine.resolver().resolve("ttft", request.prompt(), GenerationParams.greedy(2), "multi",
+        List.of(), "probs");
+    engine.generate(List.of(resolved));
+    long t0 = System.nanoTime();
+    engine.generate(List.of(resolved));
+    return (System.nanoTime() - t0) / 1e6;
   }
 
-  private static List<Answer> ask(ChatbotClient client, List<String> prompts, long gapNanos, String phase)
-      throws Exception {
+  /** Sends the requests (back to back, or Poisson at the rate given) and waits for every answer. */
+  private List<Answer> ask(ChatbotClient client, List<Workload.Request> workload, Random arrivals, String phase,
+      boolean stream, double... ratePerSecond) throws Exception {
     List<CompletableFuture<Answer>> futures = new ArrayList<>();
     long next = System.nanoTime();
-    for (int i = 0; i < prompts.size(); i++) {
-      if (gapNanos > 0) {
+    for (int i = 0; i < workload.size(); i++) {
+      if (arrivals != null) {
         long wait = next - System.nanoTime();
         if (wait > 0) {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
-        next += gapNanos;
+        next += (long) (-Math.log(1 - arrivals.nextDouble()) / ratePerSecond[0] * 1e9); // Poisson arrivals
       }
+      Workload.Request w = workload.get(i);
       long sent = System.nanoTime();
+      long[] firstChunk = {0};
       PromptRequest request = PromptRequest.newBuilder().setRequestId(phase + "-" + i + "-" + sent)
-          .setConversationId(phase + "-" + i).setPrompt(prompts.get(i)).setCreatedAt(Instant.now()).build();
-      futures.add(client.ask(request, Duration.ofMinutes(10))
-          .thenApply(c -> new Answer(c, (System.nanoTime() - sent) / 1e6)));
+          .setConversationId(phase + "-" + i).setPrompt(w.prompt()).setMaxNewTokens(w.newTokens())
+          .setCreatedAt(Instant.now()).build();
+      CompletableFuture<FairCompletion> answer = stream ? client.askStreaming(request, chunk -> {
+        if (firstChunk[0] == 0) {
+          firstChunk[0] = System.nanoTime();
+        }
+      }, Duration.ofMinutes(20)) : client.ask(request, Duration.ofMinutes(20));
+      futures.add(answer.thenApply(c -> new Answer(c, (System.nanoTime() - sent) / 1e6,
+          firstChunk[0] == 0 ? Double.NaN : (firstChunk[0] - sent) / 1e6)));
     }
     List<Answer> answers = new ArrayList<>();
     for (CompletableFuture<Answer> future : futures) {

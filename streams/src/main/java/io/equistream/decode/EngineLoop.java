@@ -140,7 +140,7 @@ final class EngineLoop implements Runnable {
     queued.decrementAndGet();
     Active active;
     try {
-      active = new Active(submission, new RequestDecoder(submission.request(), settings.dedup(), tokenizer,
+      active = new Active(submission, new RequestDecoder(submission.request(), settings, tokenizer,
           model.maxPositions(), submission.forcedTokens()));
     } catch (RuntimeException e) {
       LOG.error("request {} could not be prepared: {}", submission.request().id(), e.toString());

@@ -6,9 +6,10 @@ package io.equistream.decode;
  * tokens), so running requests never stall for a whole long prompt; admitted requests' KV caches
  * and step buffers stay within {@code memoryBytes}; at most {@code maxWaiting} submitted requests
  * wait for admission. {@code stepDelayMs} sleeps after every iteration (tests of slow models only).
+ * {@code prefixSharing}: prefill a prompt's common prefix once for all its variants (off only to measure it).
  */
 public record EngineSettings(boolean dedup, int maxRequests, int maxRows, int prefillChunkTokens, long memoryBytes,
-    int maxWaiting, long stepDelayMs) {
+    int maxWaiting, long stepDelayMs, boolean prefixSharing) {
   public static final int DEFAULT_MAX_REQUESTS = 64;
   public static final int DEFAULT_MAX_ROWS = 256;
   public static final int DEFAULT_PREFILL_CHUNK_TOKENS = 256;
@@ -24,15 +25,17 @@ public record EngineSettings(boolean dedup, int maxRequests, int maxRows, int pr
   /** Defaults, with the memory budget derived from what this JVM may allocate off-heap. */
   public static EngineSettings defaults(boolean dedup) {
     return new EngineSettings(dedup, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_ROWS, DEFAULT_PREFILL_CHUNK_TOKENS,
-        defaultMemoryBytes(), DEFAULT_MAX_WAITING, 0);
+        defaultMemoryBytes(), DEFAULT_MAX_WAITING, 0, true);
   }
 
   public EngineSettings withMemoryBytes(long bytes) {
-    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, bytes, maxWaiting, stepDelayMs);
+    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, bytes, maxWaiting, stepDelayMs,
+        prefixSharing);
   }
 
-  public EngineSettings withStepDelayMs(long delay) {
-    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, memoryBytes, maxWaiting, delay);
+  public EngineSettings withPrefixSharing(boolean share) {
+    return new EngineSettings(dedup, maxRequests, maxRows, prefillChunkTokens, memoryBytes, maxWaiting, stepDelayMs,
+        share);
   }
 
   /**

@@ -149,8 +149,7 @@ public final class FairEngine implements AutoCloseable {
   public ScoreResult score(FairRequest request) {
     CompletableFuture<ScoreResult> result = new CompletableFuture<>();
     loop.execute(() -> {
-      RequestDecoder decoder = new RequestDecoder(request, settings.dedup(), tokenizer, model.maxPositions(),
-          new int[0]);
+      RequestDecoder decoder = new RequestDecoder(request, settings, tokenizer, model.maxPositions(), new int[0]);
       try {
         result.complete(decoder.score(model));
       } catch (RuntimeException e) {

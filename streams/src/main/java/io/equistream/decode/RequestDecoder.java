@@ -42,7 +42,7 @@ final class RequestDecoder {
   private String stoppedText;
   private FinishReason finish;
 
-  RequestDecoder(FairRequest request, boolean dedup, GptTokenizer tokenizer, int maxPositions, int[] forced) {
+  RequestDecoder(FairRequest request, EngineSettings settings, GptTokenizer tokenizer, int maxPositions, int[] forced) {
     this.request = request;
     this.forced = forced;
     this.tokenizer = tokenizer;
@@ -50,7 +50,7 @@ final class RequestDecoder {
     this.plan = VariantPlan.of(request.method(), request.group());
     this.distribution = new FairDistribution(plan, request.aggregation());
     this.auditor = new StepAuditor(distribution);
-    this.rows = new VariantRows(plan, request.promptIds(), dedup);
+    this.rows = new VariantRows(plan, request.promptIds(), settings.dedup(), settings.prefixSharing());
     this.audit = new AuditTrail(request.group());
     GenerationParams params = request.params();
     Long seed = params.seed();

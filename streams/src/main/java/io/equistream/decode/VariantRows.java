@@ -29,7 +29,7 @@ final class VariantRows {
   private int[] rowOfVariant;
   private LmSequence prefix;
 
-  VariantRows(VariantPlan plan, int[] prompt, boolean dedup) {
+  VariantRows(VariantPlan plan, int[] prompt, boolean dedup, boolean shareLongPrefix) {
     this.plan = plan;
     int variants = plan.variants().size();
     rowOfVariant = new int[variants];
@@ -51,7 +51,7 @@ final class VariantRows {
     }
     rowPrompts = distinct.toArray(new int[0][]);
     int shared = commonPrefix(rowPrompts);
-    if (rowPrompts.length > 1 && shared >= MIN_SHARED_PREFIX) {
+    if (shareLongPrefix && rowPrompts.length > 1 && shared >= MIN_SHARED_PREFIX) {
       prefix = new LmSequence(Arrays.copyOf(prompt, shared)); // identical in every row (no orbit word yet)
     } else {
       for (int[] sequence : rowPrompts) {

@@ -159,7 +159,7 @@ public final class ServiceConfig {
     return new EngineSettings(booleanValue("equistream.dedup"), intValue("equistream.engine.max.requests"),
         intValue("equistream.engine.max.rows"), intValue("equistream.engine.prefill.chunk.tokens"),
         memory > 0 ? memory : EngineSettings.defaultMemoryBytes(), intValue("equistream.engine.max.waiting"),
-        longValue("equistream.debug.step.delay.ms"));
+        longValue("equistream.debug.step.delay.ms"), true);
   }
 
   private long memoryBytes() {

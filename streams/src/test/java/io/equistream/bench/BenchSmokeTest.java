@@ -24,10 +24,17 @@ class BenchSmokeTest {
     assertEquals(18, report.get("decoder").size(), "3 prompt kinds x (none + 2 methods) x 2 concurrencies");
     for (JsonNode result : report.get("decoder")) {
       assertTrue(result.get("msPerToken").asDouble() > 0 && result.get("tokensPerSecond").asDouble() > 0);
+      assertTrue(result.get("bareRowsPerSecond").asDouble() > 0 && result.get("keptOfBare").asDouble() > 0,
+          "every decoder row is measured against bare ONNX Runtime: " + result);
     }
+    assertTrue(report.get("head_of_line").get("stepMs").asDouble() > 0);
+    assertTrue(report.get("prefix_sharing").get("sharedMs").asDouble() > 0);
     assertTrue(report.get("kafka").get("kafkaTokensPerSecond").asDouble() > 0);
-    assertTrue(report.get("memory").get("peak_heap_bytes").asLong() > 0);
-    assertTrue(report.get("targets").get("total").asInt() >= 8);
+    assertTrue(report.get("kafka").get("firstChunkIdle").get("p50Ms").asDouble() > 0);
+    assertEquals(4, report.get("memory_long_prompts").get("answered_ok").asInt());
+    assertEquals(4, report.get("memory_service").get("answered_ok").asInt());
+    assertTrue(report.get("memory_service").get("peak_rss_bytes").asLong() > 0);
+    assertTrue(report.get("targets").get("total").asInt() >= 14);
     String svg = Files.readString(out.resolve("bench.svg"));
     assertTrue(svg.startsWith("<svg") && svg.contains("ms per generated token"));
   }
