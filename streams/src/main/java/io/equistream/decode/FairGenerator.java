@@ -149,8 +149,9 @@ public final class FairGenerator {
       int step = completion.size();
       int[] rowOfVariant = rows.rowOfVariant();
       FairResult fair = distribution.combine(rowOfVariant, outputs);
-      int token = TokenSampler.choose(fair.probs(), request.params(), random);
-      audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token));
+      TokenSampler.Draw draw = TokenSampler.draw(request.params(), random); // one u: fair token and audit's base token
+      int token = draw.choose(fair.probs());
+      audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token, draw));
       forwardSequences += outputs.count();
       equituneSequences += plan.equituneCostPerStep();
       sequencesPerStep.add((long) outputs.count());
