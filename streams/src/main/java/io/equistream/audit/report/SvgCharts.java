@@ -6,8 +6,6 @@ import io.equistream.audit.report.ChartData.LineSeries;
 import io.equistream.audit.report.ChartData.Marker;
 import io.equistream.audit.report.ChartData.Point;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +25,7 @@ final class SvgCharts {
   private static final int VALUE_LABEL_MAX_BARS = 16;
   private static final double VALUE_CHAR_WIDTH = 5.6;
   private static final double CHAR_WIDTH = 6.6;
-  private static final DateTimeFormatter CLOCK =
-      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter DAY_CLOCK =
-      DateTimeFormatter.ofPattern("MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final double MARKER_MERGE_PX = 6;
 
   private SvgCharts() {}
 
@@ -125,16 +120,14 @@ final class SvgCharts {
     StringBuilder svg = open(width, height, title);
     legend(svg, series.stream().map(LineSeries::name).toList(), series.stream().map(LineSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
-    DateTimeFormatter format = xSpan < 86_400_000L ? CLOCK : DAY_CLOCK;
-    int xTicks = 6;
-    for (int i = 0; i <= xTicks; i++) {
-      double px = LEFT + plotWidth * i / xTicks;
-      long t = x0 + Math.round(xSpan * i / xTicks);
+    TimeAxis axis = TimeAxis.covering(minX, maxX);
+    for (long t : axis.ticks()) {
+      double px = LEFT + (t - x0) / xSpan * plotWidth;
       svg.append(String.format(Locale.ROOT,
           "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, plotBottom, px, plotBottom + 5));
-      String anchor = i == 0 ? "start" : i == xTicks ? "end" : "middle";
+      String anchor = px - LEFT < 30 ? "start" : LEFT + plotWidth - px < 30 ? "end" : "middle";
       svg.append(String.format(Locale.ROOT, "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
-          px, plotBottom + 18, anchor, Html.escape(format.format(Instant.ofEpochMilli(t)))));
+          px, plotBottom + 18, anchor, Html.escape(axis.label(t))));
     }
     for (LineSeries line : series) {
       StringBuilder path = new StringBuilder();
@@ -158,7 +151,7 @@ final class SvgCharts {
       svg.append(dots);
     }
     xAxisLine(svg, plotBottom, width);
-    axisLabel(svg, "time (UTC" + (xSpan < 86_400_000L ? ", "
+    axisLabel(svg, "time (UTC" + (axis.withinOneDay() ? ", "
         + Numbers.time(Instant.ofEpochMilli(x0)).substring(0, 10) : "") + ")", LEFT + plotWidth / 2, height - 10, false);
     return close(svg);
   }
@@ -207,25 +200,51 @@ final class SvgCharts {
           "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
           px, plotBottom + 18, Html.escape(Numbers.tick(v, 1))));
     }
-    for (int i = 0; i < markers.size(); i++) {
-      Marker m = markers.get(i);
-      double px = LEFT + (m.x() - lo) / span * plotWidth;
-      String tip = m.label() + ": " + Numbers.value(m.x()) + " " + xLabel;
-      svg.append(String.format(Locale.ROOT,
-          "<line class=\"marker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"><title>%s</title></line>",
-          px, (double) TOP, px, plotBottom, m.color(), Html.escape(tip)));
-      svg.append(String.format(Locale.ROOT,
-          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>",
-          px + 3, TOP + 12.0 + 13 * i, m.color(), Html.escape(m.label())));
-    }
+    markers(svg, markers, m -> LEFT + (m.x() - lo) / span * plotWidth, plotBottom, width, xLabel);
     xAxisLine(svg, plotBottom, width);
     axisLabel(svg, xLabel, LEFT + plotWidth / 2, height - 10, false);
     return close(svg);
   }
 
+  /**
+   * Vertical marker lines: markers closer than MARKER_MERGE_PX share one line (at the first one) and one
+   * label naming each value, so lines never overlap; each label has a row of its own and turns left near
+   * the right edge.
+   */
+  private static void markers(StringBuilder svg, List<Marker> markers, java.util.function.ToDoubleFunction<Marker> px,
+      double plotBottom, int width, String unit) {
+    List<List<Marker>> clusters = new ArrayList<>();
+    for (Marker m : markers.stream().filter(m -> Double.isFinite(m.x()))
+        .sorted(java.util.Comparator.comparingDouble(Marker::x)).toList()) {
+      List<Marker> last = clusters.isEmpty() ? null : clusters.get(clusters.size() - 1);
+      if (last != null && px.applyAsDouble(m) - px.applyAsDouble(last.get(0)) < MARKER_MERGE_PX) {
+        last.add(m);
+      } else {
+        clusters.add(new ArrayList<>(List.of(m)));
+      }
+    }
+    for (int i = 0; i < clusters.size(); i++) {
+      List<Marker> cluster = clusters.get(i);
+      double x = px.applyAsDouble(cluster.get(0));
+      boolean same = cluster.stream().allMatch(m -> m.x() == cluster.get(0).x());
+      String label = same
+          ? String.join(" = ", cluster.stream().map(Marker::label).toList()) + " " + Numbers.value(cluster.get(0).x())
+              + " " + unit
+          : String.join(", ", cluster.stream().map(m -> m.label() + " " + Numbers.value(m.x())).toList()) + " " + unit;
+      String color = cluster.get(cluster.size() - 1).color();
+      svg.append(String.format(Locale.ROOT,
+          "<line class=\"marker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"><title>%s</title></line>",
+          x, (double) TOP, x, plotBottom, color, Html.escape(label)));
+      boolean left = x + 3 + label.length() * CHAR_WIDTH > width - RIGHT;
+      svg.append(String.format(Locale.ROOT,
+          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>",
+          left ? x - 3 - label.length() * CHAR_WIDTH : x + 3, TOP + 12.0 + 14 * i, color, Html.escape(label)));
+    }
+  }
+
   // ---- shared pieces ----
 
-  private static StringBuilder open(int width, int height, String title) {
+  static StringBuilder open(int width, int height, String title) {
     StringBuilder svg = new StringBuilder(4096);
     svg.append(String.format(Locale.ROOT,
         "<svg class=\"chart\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">",
@@ -236,11 +255,11 @@ final class SvgCharts {
     return svg;
   }
 
-  private static String close(StringBuilder svg) {
+  static String close(StringBuilder svg) {
     return svg.append("</svg>").toString();
   }
 
-  private static void legend(StringBuilder svg, List<String> names, List<String> colors) {
+  static void legend(StringBuilder svg, List<String> names, List<String> colors) {
     double x = LEFT;
     double y = 36;
     svg.append("<g class=\"legend\">");
@@ -274,7 +293,7 @@ final class SvgCharts {
         "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", LEFT, plotBottom, width - RIGHT, plotBottom));
   }
 
-  private static void axisLabel(StringBuilder svg, String label, double x, double y, boolean vertical) {
+  static void axisLabel(StringBuilder svg, String label, double x, double y, boolean vertical) {
     svg.append(String.format(Locale.ROOT, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"%s>%s</text>",
         x, y, vertical ? String.format(Locale.ROOT, " transform=\"rotate(-90 %.1f %.1f)\"", x, y) : "",
         Html.escape(label)));

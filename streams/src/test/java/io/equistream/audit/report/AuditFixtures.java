@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecordBase;
 
 /** Realistic FairnessAudit records and the files the report command reads. */
 final class AuditFixtures {
@@ -104,6 +105,25 @@ final class AuditFixtures {
         .setFairEquivarianceErrorMax(1e-7).setOrbitWordMass(words).setPerStep(perStep).setForwardSequences(forward)
         .setEquituneSequencesWithoutDedup(naive).setCompletionTokens(completionTokens).setTotalMs(totalMs)
         .setInferenceMs(totalMs - 5).setCreatedAt(START.plusSeconds(offsetSeconds)).build();
+  }
+
+  /**
+   * Sets a field by name when the record's schema has it (fields added in schema v2: sampled,
+   * prompt_groups, the first-step orbit masses). Tolerant on purpose, so the tests over these records
+   * compile and run against v1 code too and fail there on the numbers, not on a missing setter.
+   */
+  static <T extends SpecificRecordBase> T with(T record, String field, Object value) {
+    if (record.getSchema().getField(field) != null) {
+      record.put(field, value);
+    }
+    return record;
+  }
+
+  /** An orbit word's mass: mean over steps and at the first step (schema v2 fields). */
+  static OrbitWordMass word(String group, String word, int tokenId, double base, double fair, double baseFirst,
+      double fairFirst) {
+    return with(with(word(group, word, tokenId, base, fair), "base_first_step", baseFirst), "fair_first_step",
+        fairFirst);
   }
 
   static GroupDisparity disparity(String group, double base, double fair) {
