@@ -132,7 +132,9 @@ final class HtmlReport {
       HtmlTable table = new HtmlTable("data", List.of("group", "mean base disparity", "mean fair disparity",
           "removed", "audits measured (base / fair)", "not measured (base / fair)"));
       List<GroupDisparityMean> rows = new ArrayList<>(groups);
-      rows.addAll(data.disparityByGroupAndMethod());
+      // per method only where measured (none measures nothing; its audits count as not measured above)
+      data.disparityByGroupAndMethod().stream().filter(g -> g.base().count() + g.fair().count() > 0)
+          .forEach(rows::add);
       for (GroupDisparityMean g : rows) {
         double removed = 1 - g.fair().value() / g.base().value();
         table.row(g.group(), num(Numbers.value(g.base().value())), num(Numbers.value(g.fair().value())),

@@ -54,8 +54,8 @@ final class OrbitChart {
       values.add(w.fair());
     }));
     AxisScale x = AxisScale.including(values);
-    StringBuilder svg = SvgCharts.open(WIDTH, height, title);
-    SvgCharts.legend(svg, List.of(baseName, fairName), List.of(ChartData.BASE_COLOR, ChartData.FAIR_COLOR));
+    StringBuilder svg = SvgCharts.open(WIDTH, height, title, List.of(baseName, fairName),
+        List.of(ChartData.BASE_COLOR, ChartData.FAIR_COLOR));
     double plotBottom = height - BOTTOM;
     for (double t : x.ticks()) {
       double px = LEFT + x.fraction(t) * plotWidth;

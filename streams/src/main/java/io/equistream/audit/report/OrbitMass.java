@@ -28,7 +28,8 @@ final class OrbitMass {
     }
 
     String label(String group) {
-      return String.format(pattern, group);
+      String article = "aeiouAEIOU".indexOf(group.isEmpty() ? 'x' : group.charAt(0)) >= 0 ? "an " : "a ";
+      return String.format(pattern, group).replace("a " + group + " word", article + group + " word");
     }
   }
 

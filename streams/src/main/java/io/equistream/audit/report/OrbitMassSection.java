@@ -94,9 +94,11 @@ final class OrbitMassSection {
       }
     });
     List<OrbitChart.Orbit> shown = OrbitChart.largest(orbits);
-    String title = group + ", prompts " + set.label(group) + ": " + (firstStep ? "first-step" : "mean")
-        + " probability per orbit word" + (shown.size() < orbits.size()
-            ? " (the " + shown.size() + " of " + orbits.size() + " orbits with the highest probability)" : "");
+    String title = group + ": prompts " + set.label(group) + ", " + (firstStep ? "first step" : "mean over steps");
+    if (shown.size() < orbits.size()) {
+      Section.paragraph(html, "The chart shows the " + shown.size() + " of " + orbits.size() + " orbits with the"
+          + " highest probability; the table below lists all.");
+    }
     html.append(OrbitChart.render(title, "base model", "fair", shown));
   }
 }

@@ -22,7 +22,9 @@ final class ReplayDiffSection {
       + " the aggregation). Disparities are compared on matching sets only: a group of a request counts when both"
       + " runs measured its base and fair disparity (a group the replay dropped, or a request without an original,"
       + " is left out and counted), and a request's own before \u2192 after is the mean over those groups. Base"
-      + " disparity = GroupDisparity.base_mean, fair disparity = fair_mean of the request's audit.";
+      + " disparity = GroupDisparity.base_mean, fair disparity = fair_mean of the request's audit. For multi a"
+      + " group's base disparity is measured at the prompt with the other selected groups' words canonicalized, so"
+      + " a replay over other groups measures it at another reference prompt.";
 
   private final ReplayDiff diff;
 
@@ -47,7 +49,7 @@ final class ReplayDiffSection {
     }
     if (!compared.isEmpty()) {
       html.append(SvgCharts.groupedBars("Mean base disparity, requests measured in both runs", "group",
-          "mean base disparity", compared.stream().map(Row::label).toList(), List.of(
+          "mean base disparity", compared.stream().map(r -> r == all ? "per-request mean" : r.label()).toList(), List.of(
               new BarSeries("original run", "#a6cee3", compared.stream().map(r -> r.baseBefore().value()).toList()),
               new BarSeries("replay", "#1f78b4", compared.stream().map(r -> r.baseAfter().value()).toList()))));
     }
@@ -102,13 +104,28 @@ final class ReplayDiffSection {
     html.append(table);
   }
 
+  /** Changed requests in a table; the others (unchanged, without original) folded below it. */
   private static void requests(StringBuilder html, List<Request> requests) {
-    List<Request> ordered = new ArrayList<>(requests.stream().filter(Request::changed).toList());
-    requests.stream().filter(r -> !r.changed()).forEach(ordered::add);
-    Section.subheading(html, "Requests (" + requests.size() + ", changed first)");
+    List<Request> changed = requests.stream().filter(Request::changed).toList();
+    List<Request> others = requests.stream().filter(r -> !r.changed()).toList();
+    Section.subheading(html, "Changed requests (" + changed.size() + ")");
+    if (changed.isEmpty()) {
+      Section.note(html, "No completion changed.");
+    } else {
+      Section.wide(html, requestTable(changed));
+    }
+    if (!others.isEmpty()) {
+      Section.folded(html, "Unchanged or without original (" + others.size() + ")", requestTable(others));
+    }
+    if (changed.size() > MAX_ROWS || others.size() > MAX_ROWS) {
+      Section.note(html, "Each table shows its first " + MAX_ROWS + " requests.");
+    }
+  }
+
+  private static HtmlTable requestTable(List<Request> requests) {
     HtmlTable table = new HtmlTable("data", List.of("request", "prompt", "status", "original completion",
         "replay completion", "base disparity (groups in both)", "fair disparity (groups in both)"));
-    for (Request r : ordered.subList(0, Math.min(MAX_ROWS, ordered.size()))) {
+    for (Request r : requests.subList(0, Math.min(MAX_ROWS, requests.size()))) {
       var m = ReplayComparison.matched(r);
       table.rawRow(
           "<td>" + Html.escape(r.requestId()) + "</td>",
@@ -121,10 +138,7 @@ final class ReplayDiffSection {
           "<td class=\"num\">" + Html.escape(m.map(x -> arrow(x.fairBefore(), x.fairAfter())).orElse(Numbers.NOT_MEASURED))
               + "</td>");
     }
-    Section.wide(html, table);
-    if (ordered.size() > MAX_ROWS) {
-      Section.note(html, "Showing the first " + MAX_ROWS + " of " + ordered.size() + " requests.");
-    }
+    return table;
   }
 
   private static String arrow(double before, double after) {

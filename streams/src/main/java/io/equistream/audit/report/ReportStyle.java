@@ -42,6 +42,9 @@ final class ReportStyle {
         font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
       table.data tbody tr:nth-child(even) { background: #fafbfc; }
       .wide { overflow-x: auto; max-width: 100%; }
+      table.compact { font-size: 12px; }
+      table.compact th, table.compact td { padding: 3px 5px; }
+      table.compact td:first-child { white-space: nowrap; }
       details.table { margin: 8px 0 4px; }
       details.table > summary { font-weight: 600; padding: 4px 0; }
       p.lead { font-weight: 600; margin: 4px 0 8px; }

@@ -26,6 +26,7 @@ final class SvgCharts {
   private static final double VALUE_CHAR_WIDTH = 5.6;
   private static final double CHAR_WIDTH = 6.6;
   private static final double MARKER_MERGE_PX = 6;
+  private static final int LEGEND_ROW = 18;
 
   private SvgCharts() {}
 
@@ -48,8 +49,8 @@ final class SvgCharts {
     series.forEach(x -> all.addAll(x.values()));
     AxisScale y = AxisScale.including(all);
 
-    StringBuilder svg = open(width, height, title);
-    legend(svg, series.stream().map(BarSeries::name).toList(), series.stream().map(BarSeries::color).toList());
+    StringBuilder svg = open(width, height, title, series.stream().map(BarSeries::name).toList(),
+        series.stream().map(BarSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
     double barWidth = Math.min(34, groupWidth * 0.8 / s);
     boolean labelValues = categories.size() * series.size() <= VALUE_LABEL_MAX_BARS && barWidth >= 30;
@@ -117,8 +118,8 @@ final class SvgCharts {
     double xSpan = maxX - minX;
     AxisScale y = AxisScale.including(all);
 
-    StringBuilder svg = open(width, height, title);
-    legend(svg, series.stream().map(LineSeries::name).toList(), series.stream().map(LineSeries::color).toList());
+    StringBuilder svg = open(width, height, title, series.stream().map(LineSeries::name).toList(),
+        series.stream().map(LineSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
     TimeAxis axis = TimeAxis.covering(minX, maxX);
     for (long t : axis.ticks()) {
@@ -170,14 +171,13 @@ final class SvgCharts {
     if (y.step() < 1) {
       y = new AxisScale(0, Math.max(1, Math.ceil(y.max())), 1);
     }
-    StringBuilder svg = open(width, height, title);
     List<String> names = new ArrayList<>(List.of("requests"));
     List<String> colors = new ArrayList<>(List.of("#7570b3"));
     markers.forEach(m -> {
       names.add(m.label());
       colors.add(m.color());
     });
-    legend(svg, names, colors);
+    StringBuilder svg = open(width, height, title, names, colors);
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
     for (Bin b : bins) {
       double x = LEFT + (b.lo() - lo) / span * plotWidth;
@@ -237,14 +237,14 @@ final class SvgCharts {
           x, (double) TOP, x, plotBottom, color, Html.escape(label)));
       boolean left = x + 3 + label.length() * CHAR_WIDTH > width - RIGHT;
       svg.append(String.format(Locale.ROOT,
-          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>",
-          left ? x - 3 - label.length() * CHAR_WIDTH : x + 3, TOP + 12.0 + 14 * i, color, Html.escape(label)));
+          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" style=\"fill: %s\">%s</text>",
+          left ? x - 6 - label.length() * CHAR_WIDTH : x + 3, TOP + 12.0 + 14 * i, color, Html.escape(label)));
     }
   }
 
   // ---- shared pieces ----
 
-  static StringBuilder open(int width, int height, String title) {
+  private static StringBuilder open(int width, int height, String title) {
     StringBuilder svg = new StringBuilder(4096);
     svg.append(String.format(Locale.ROOT,
         "<svg class=\"chart\" role=\"img\" aria-label=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">",
@@ -255,22 +255,51 @@ final class SvgCharts {
     return svg;
   }
 
+  /**
+   * Opens a chart with a legend: title, legend entries wrapped into rows that fit the width, then a
+   * group holding the plot, shifted down by the legend's extra rows (so plot coordinates stay fixed).
+   */
+  static StringBuilder open(int width, int height, String title, List<String> names, List<String> colors) {
+    int extra = (legend(null, names, colors, width) - 1) * LEGEND_ROW;
+    StringBuilder svg = open(width, height + extra, title);
+    legend(svg, names, colors, width);
+    return svg.append("<g class=\"plot\" transform=\"translate(0 ").append(extra).append(")\">");
+  }
+
   static String close(StringBuilder svg) {
+    if (svg.indexOf("<g class=\"plot\"") >= 0) {
+      svg.append("</g>");
+    }
     return svg.append("</svg>").toString();
   }
 
-  static void legend(StringBuilder svg, List<String> names, List<String> colors) {
+  /** Draws the legend into {@code svg} (when not null); returns the rows it takes. */
+  private static int legend(StringBuilder svg, List<String> names, List<String> colors, int width) {
     double x = LEFT;
     double y = 36;
-    svg.append("<g class=\"legend\">");
+    int rows = 1;
+    if (svg != null) {
+      svg.append("<g class=\"legend\">");
+    }
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
-      svg.append(String.format(Locale.ROOT,
-          "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>",
-          x, y - 10, colors.get(i), x + 16, y, Html.escape(name)));
-      x += 16 + name.length() * CHAR_WIDTH + 18;
+      double entry = 16 + name.length() * CHAR_WIDTH + 18;
+      if (x > LEFT && x + entry - 18 > width - RIGHT) {
+        x = LEFT;
+        y += LEGEND_ROW;
+        rows++;
+      }
+      if (svg != null) {
+        svg.append(String.format(Locale.ROOT,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>",
+            x, y - 10, colors.get(i), x + 16, y, Html.escape(name)));
+      }
+      x += entry;
     }
-    svg.append("</g>");
+    if (svg != null) {
+      svg.append("</g>");
+    }
+    return rows;
   }
 
   private static void yAxis(StringBuilder svg, AxisScale y, double plotBottom, double plotHeight, int width,

@@ -56,12 +56,16 @@ final class WindowedSummarySection {
       html.append(SvgCharts.timeLines("Mean base disparity per window (at the window start)", "mean base disparity",
           lines));
     }
-    HtmlTable table = new HtmlTable("data", List.of("window start", "window end", "method", "groups", "requests",
-        "updates read", "mean base disparity", "mean fair disparity", "max fair equivariance error",
-        "intervention rate", "greedy", "sampled", "tokens/s", "p50 ms", "p99 ms"));
+    boolean oneDay = windows.stream().map(w -> Numbers.time(w.latest().getWindowStart()).substring(0, 10))
+        .distinct().count() <= 1 && windows.stream().allMatch(w -> sameDay(w.latest()));
+    HtmlTable table = new HtmlTable("data compact", List.of(oneDay && !windows.isEmpty()
+            ? "window (UTC, " + Numbers.time(windows.get(0).latest().getWindowStart()).substring(0, 10) + ")"
+            : "window (UTC)", "method", "groups", "requests", "updates read", "mean base disparity",
+        "mean fair disparity", "max equivariance error", "interventions: all", "greedy", "sampled", "tokens/s",
+        "p50 ms", "p99 ms"));
     for (Window w : windows.subList(Math.max(0, windows.size() - TABLE_ROWS), windows.size())) {
       AuditSummary s = w.latest();
-      table.row(Numbers.time(s.getWindowStart()), Numbers.time(s.getWindowEnd()), s.getMethod(), s.getGroups(),
+      table.row(window(s, oneDay), s.getMethod(), s.getGroups().replace(",", ", "),
           num(Numbers.count(s.getCount())), num(Numbers.count(w.updates())),
           num(Numbers.value(Measured.of(s.getMeanBaseDisparity()))),
           num(Numbers.value(Measured.of(s.getMeanFairDisparity()))),
@@ -74,6 +78,17 @@ final class WindowedSummarySection {
     }
     Section.wide(html, table);
     Section.close(html);
+  }
+
+  /** "12:00:00 – 12:01:00" when every window is on one day (named in the header), else with dates. */
+  static String window(AuditSummary s, boolean oneDay) {
+    String start = Numbers.time(s.getWindowStart()).replace(" UTC", "");
+    String end = Numbers.time(s.getWindowEnd()).replace(" UTC", "");
+    return (oneDay ? start.substring(11) : start) + " \u2013 " + (sameDay(s) ? end.substring(11) : end);
+  }
+
+  private static boolean sameDay(AuditSummary s) {
+    return Numbers.time(s.getWindowStart()).substring(0, 10).equals(Numbers.time(s.getWindowEnd()).substring(0, 10));
   }
 
   /** n/a when not recorded (summaries before v2) or when there were no such steps. */

@@ -69,8 +69,12 @@ final class AuditFixtures {
       long forward = fair ? naive - random.nextInt((int) naive / 2) : steps;
       long totalMs = 120 + (long) (random.nextGaussian() * 25 + steps * 18) + (i % 29 == 0 ? 900 : 0);
       long offsetSeconds = (long) i * 1200 / count + random.nextInt(5);
-      audits.add(audit("req-" + i + (i == 5 ? "<b>bold</b>" : ""), method, offsetSeconds, steps, interventions,
-          Math.max(20, totalMs), steps, forward, naive, disparities, words));
+      FairnessAudit audit = audit("req-" + i + (i == 5 ? "<b>bold</b>" : ""), method, offsetSeconds, steps,
+          interventions, Math.max(20, totalMs), steps, forward, naive, disparities, words);
+      if (i % 5 != 0) { // schema v2 fields on most audits; every fifth looks like a v1 record
+        with(with(audit, "sampled", i % 2 == 0), "prompt_groups", i % 3 == 0 ? List.of("gender") : List.of());
+      }
+      audits.add(audit);
     }
     return audits;
   }
@@ -83,7 +87,11 @@ final class AuditFixtures {
       sum += base[w];
     }
     for (int w = 0; w < words.length; w++) {
-      out.add(word(group, words[w][0], Integer.parseInt(words[w][1]), base[w], fair ? sum / words.length : base[w]));
+      double fairMass = fair ? sum / words.length : base[w];
+      // gender: orbits {he, she} and {him, her}; race: one orbit of three
+      int orbit = group.equals("gender") ? w / 2 : 0;
+      out.add(with(word(group, words[w][0], Integer.parseInt(words[w][1]), base[w], fairMass, base[w], fairMass),
+          "orbit", orbit));
     }
   }
 

@@ -59,14 +59,15 @@ class ReportTruthTest {
 
     assertFalse(windows.contains("0.0199"), "an intermediate update of a window is shown:\n" + windows);
     assertFalse(windows.contains("0.0150"), "an intermediate update of a window is shown");
+    assertTrue(windows.contains("<th>window (UTC, 2025-03-14)</th>"), "the windows' day is named once");
     List<List<String>> rows = ReportRun.tables(windows).get(0);
     assertEquals(3, rows.size(), "one row per method+groups+window: " + rows);
-    List<String> equitune = ReportRun.rowsStartingWith(windows, "2025-03-14 12:00:00 UTC", "2025-03-14 12:01:00 UTC",
-        "equitune", "gender,race").get(0);
-    assertEquals(List.of("3", "3", "0.0210"), equitune.subList(4, 7), "requests, updates read, mean base disparity");
-    List<String> multi = ReportRun.rowsStartingWith(windows, "2025-03-14 12:00:00 UTC", "2025-03-14 12:01:00 UTC",
-        "multi", "gender,race").get(0);
-    assertEquals(List.of("2", "2", "0.0500"), multi.subList(4, 7));
+    List<String> equitune = ReportRun.rowsStartingWith(windows, "12:00:00 \u2013 12:01:00", "equitune",
+        "gender, race").get(0);
+    assertEquals(List.of("3", "3", "0.0210"), equitune.subList(3, 6), "requests, updates read, mean base disparity");
+    List<String> multi = ReportRun.rowsStartingWith(windows, "12:00:00 \u2013 12:01:00", "multi",
+        "gender, race").get(0);
+    assertEquals(List.of("2", "2", "0.0500"), multi.subList(3, 6));
     assertTrue(windows.contains("equitune \u00b7 gender,race \u00b7 2025-03-14 12:00:00 UTC: 0.0210"),
         "the chart plots the window's final value");
     // 3 + 2 + 1 = 6 requests in 3 windows (not 1 + 1 + 2 + 2 + 1 + 3 = 10 over 6 rows)
