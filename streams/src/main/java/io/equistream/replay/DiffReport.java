@@ -27,7 +27,8 @@ final class DiffReport {
       double meanBaseAfter, double meanFairBefore, double meanFairAfter) {
     String line() {
       return String.format(Locale.ROOT, "diff: %d requests, %d unchanged, %d changed%s; mean base disparity %s -> %s,"
-          + " mean fair disparity %s -> %s", requests, unchanged, changed,
+          + " mean fair disparity %s -> %s (each over the requests that have it; report --diff compares matching"
+          + " sets)", requests, unchanged, changed,
           noOriginal > 0 ? ", " + noOriginal + " without original" : "", fmt(meanBaseBefore), fmt(meanBaseAfter),
           fmt(meanFairBefore), fmt(meanFairAfter));
     }

@@ -49,22 +49,22 @@ final class ReplayComparison {
 
   /** The requests' matched means pooled, with the requests that measured something in one run only. */
   static Row allGroups(List<Request> requests) {
-    Row row = new Row(ALL_GROUPS, 0, new Mean(), new Mean(), new Mean(), new Mean(), 0);
+    Mean[] m = {new Mean(), new Mean(), new Mean(), new Mean()};
     long compared = 0;
     long leftOut = 0;
     for (Request r : requests) {
-      Optional<Matched> m = matched(r);
-      if (m.isPresent()) {
+      Optional<Matched> matched = matched(r);
+      if (matched.isPresent()) {
         compared++;
-        row.baseBefore().add(m.get().baseBefore());
-        row.baseAfter().add(m.get().baseAfter());
-        row.fairBefore().add(m.get().fairBefore());
-        row.fairAfter().add(m.get().fairAfter());
+        m[0].add(matched.get().baseBefore());
+        m[1].add(matched.get().baseAfter());
+        m[2].add(matched.get().fairBefore());
+        m[3].add(matched.get().fairAfter());
       } else if (measuredInOneRun(r)) {
         leftOut++;
       }
     }
-    return new Row(ALL_GROUPS, compared, row.baseBefore(), row.baseAfter(), row.fairBefore(), row.fairAfter(), leftOut);
+    return new Row(ALL_GROUPS, compared, m[0], m[1], m[2], m[3], leftOut);
   }
 
   /** Per group (in first-seen order), over the requests whose both runs measured it. */

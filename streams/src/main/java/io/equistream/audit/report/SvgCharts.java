@@ -121,15 +121,7 @@ final class SvgCharts {
     StringBuilder svg = open(width, height, title, series.stream().map(LineSeries::name).toList(),
         series.stream().map(LineSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
-    TimeAxis axis = TimeAxis.covering(minX, maxX);
-    for (long t : axis.ticks()) {
-      double px = LEFT + (t - x0) / xSpan * plotWidth;
-      svg.append(String.format(Locale.ROOT,
-          "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, plotBottom, px, plotBottom + 5));
-      String anchor = px - LEFT < 30 ? "start" : LEFT + plotWidth - px < 30 ? "end" : "middle";
-      svg.append(String.format(Locale.ROOT, "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
-          px, plotBottom + 18, anchor, Html.escape(axis.label(t))));
-    }
+    TimeAxis axis = timeTicks(svg, minX, maxX, plotBottom, plotWidth);
     for (LineSeries line : series) {
       StringBuilder path = new StringBuilder();
       StringBuilder dots = new StringBuilder();
@@ -155,6 +147,20 @@ final class SvgCharts {
     axisLabel(svg, "time (UTC" + (axis.withinOneDay() ? ", "
         + Numbers.time(Instant.ofEpochMilli(x0)).substring(0, 10) : "") + ")", LEFT + plotWidth / 2, height - 10, false);
     return close(svg);
+  }
+
+  /** The time axis's ticks and their labels, from x = minX at LEFT to maxX at LEFT + plotWidth. */
+  private static TimeAxis timeTicks(StringBuilder svg, long minX, long maxX, double plotBottom, double plotWidth) {
+    TimeAxis axis = TimeAxis.covering(minX, maxX);
+    for (long t : axis.ticks()) {
+      double px = LEFT + (t - minX) / (double) (maxX - minX) * plotWidth;
+      svg.append(String.format(Locale.ROOT,
+          "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, plotBottom, px, plotBottom + 5));
+      String anchor = px - LEFT < 30 ? "start" : LEFT + plotWidth - px < 30 ? "end" : "middle";
+      svg.append(String.format(Locale.ROOT, "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
+          px, plotBottom + 18, anchor, Html.escape(axis.label(t))));
+    }
+    return axis;
   }
 
   /** Adjacent bars per bin, with optional labelled vertical markers. */
