@@ -64,12 +64,14 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     int baseCount = 0;
     int fairCount = 0;
     for (GroupDisparity d : audit.getDisparities()) {
-      if (!Double.isNaN(d.getBaseMean())) {
-        base += d.getBaseMean();
+      double baseMean = measured(d.getBaseMean()); // not measured: NaN, or null in a nullable schema
+      if (!Double.isNaN(baseMean)) {
+        base += baseMean;
         baseCount++;
       }
-      if (!Double.isNaN(d.getFairMean())) {
-        fair += d.getFairMean();
+      double fairMean = measured(d.getFairMean());
+      if (!Double.isNaN(fairMean)) {
+        fair += fairMean;
         fairCount++;
       }
     }
