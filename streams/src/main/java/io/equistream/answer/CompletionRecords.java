@@ -65,8 +65,7 @@ public final class CompletionRecords {
         .setInterventionRate(trail.interventionRate())
         .setDisparities(trail.groups().stream().map(CompletionRecords::disparity).toList())
         .setFairEquivarianceErrorMax(trail.maxEquivarianceError())
-        .setOrbitWordMass(trail.wordMasses().stream()
-            .map(m -> new OrbitWordMass(m.group(), m.word(), m.tokenId(), m.base(), m.fair())).toList())
+        .setOrbitWordMass(trail.wordMasses().stream().map(CompletionRecords::wordMass).toList())
         .setPerStep(steps(trail, result.request().group()))
         .setForwardSequences(result.forwardSequences())
         .setEquituneSequencesWithoutDedup(result.equituneSequences())
@@ -74,6 +73,8 @@ public final class CompletionRecords {
         .setTotalMs(totalMs)
         .setInferenceMs(inferenceMs)
         .setCreatedAt(completedAt)
+        .setSampled(result.request().params().sampling())
+        .setPromptGroups(trail.groupsIn(result.request().promptIds()))
         .build();
     return new Answer(completion, audit);
   }
@@ -130,6 +131,14 @@ public final class CompletionRecords {
         .setConfigFingerprint(identity.configFingerprint())
         .setCreatedAt(request.getCreatedAt())
         .setMetadata(request.getMetadata());
+  }
+
+  private static OrbitWordMass wordMass(AuditTrail.WordMass m) {
+    return OrbitWordMass.newBuilder().setGroup(m.group()).setWord(m.word()).setTokenId(m.tokenId())
+        .setBase(m.base()).setFair(m.fair()).setOrbit(m.orbit())
+        .setBaseFirstStep(Double.isNaN(m.baseFirstStep()) ? null : m.baseFirstStep())
+        .setFairFirstStep(Double.isNaN(m.fairFirstStep()) ? null : m.fairFirstStep())
+        .build();
   }
 
   private static GroupDisparity disparity(AuditTrail.GroupSummary summary) {

@@ -12,8 +12,12 @@ public final class AuditTrail {
   public record GroupSummary(String group, double baseMean, double baseMax, double fairMean, double fairMax) {
   }
 
-  /** Mean probability of one orbit word over the steps, base vs fair. */
-  public record WordMass(String group, String word, int tokenId, double base, double fair) {
+  /**
+   * Probability of one orbit word, base vs fair: the mean over the steps, and at the first step (the
+   * prompt alone; NaN when no step was audited). {@code orbit} indexes the word's orbit in its group.
+   */
+  public record WordMass(String group, String word, int tokenId, double base, double fair, int orbit,
+      double baseFirstStep, double fairFirstStep) {
   }
 
   private final ProductGroup group;
@@ -44,6 +48,24 @@ public final class AuditTrail {
         .orElse(Double.NaN);
   }
 
+  /**
+   * The selected groups (in order) that move at least one of {@code tokens}: for a prompt, the groups
+   * whose words it names. Every other selected group leaves the prompt unchanged, so the first step's
+   * fair distribution gives the words of each of its orbits exactly equal probability.
+   */
+  public List<String> groupsIn(int[] tokens) {
+    List<String> out = new ArrayList<>();
+    for (CyclicGroup factor : group.factors()) {
+      for (int token : tokens) {
+        if (factor.moves(token)) {
+          out.add(factor.name());
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   public List<GroupSummary> groups() {
     List<GroupSummary> out = new ArrayList<>();
     for (int f = 0; f < group.factorCount(); f++) {
@@ -65,9 +87,12 @@ public final class AuditTrail {
         int[] orbit = factor.orbit(o);
         for (int p = 0; p < orbit.length; p++, k++) {
           final int index = k;
+          StepAudit first = steps.isEmpty() ? null : steps.get(0);
           out.add(new WordMass(factor.name(), factor.word(o, p), orbit[p],
               mean(steps.stream().mapToDouble(s -> s.baseOrbitMass()[index]).toArray()),
-              mean(steps.stream().mapToDouble(s -> s.fairOrbitMass()[index]).toArray())));
+              mean(steps.stream().mapToDouble(s -> s.fairOrbitMass()[index]).toArray()), o,
+              first == null ? Double.NaN : first.baseOrbitMass()[index],
+              first == null ? Double.NaN : first.fairOrbitMass()[index]));
         }
       }
     }

@@ -70,10 +70,22 @@ public final class StepAuditor {
     throw new IllegalStateException("token " + token + " is not an orbit token");
   }
 
+  /** A greedy step's audit (what {@code score} reports). */
   public StepAudit audit(int step, int[] rowOfVariant, RowOutputs rows, FairResult fair, int chosenToken) {
+    return audit(step, rowOfVariant, rows, fair, chosenToken, TokenChoice.GREEDY);
+  }
+
+  /**
+   * The step's audit; {@code choice} is the rule (and, when sampling, the random draw) that picked
+   * {@code chosenToken} from the fair distribution. The base token is what the same rule and draw pick
+   * from the base distribution M(x), so an intervention is a token fairness changed. Under method none
+   * the fair distribution is M(x) by definition, so the base token is the chosen token.
+   */
+  public StepAudit audit(int step, int[] rowOfVariant, RowOutputs rows, FairResult fair, int chosenToken,
+      TokenChoice choice) {
     int groups = group.factorCount();
     float[] base = rows.probs(rowOfVariant[plan.baseVariant()]);
-    int baseToken = TokenRanking.argmax(base);
+    int baseToken = plan.method() == FairnessMethod.NONE ? chosenToken : choice.choose(base);
     double[] baseMean = new double[groups];
     double[] baseMax = new double[groups];
     double[] fairMean = new double[groups];

@@ -131,11 +131,9 @@ final class RequestDecoder {
     int step = completion.size();
     int[] rowOfVariant = rows.rowOfVariant();
     FairResult fair = distribution.combine(rowOfVariant, outputs);
-    int token = TokenSampler.choose(fair.probs(), request.params(), random); // draws as the earlier run did
-    if (step < forced.length) {
-      token = forced[step];
-    }
-    audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token));
+    TokenSampler.Draw draw = TokenSampler.draw(request.params(), random); // one u: fair token and audit's base token
+    int token = step < forced.length ? forced[step] : draw.choose(fair.probs()); // draws as the earlier run did
+    audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token, draw));
     forwardSequences += outputs.count();
     equituneSequences += plan.equituneCostPerStep();
     sequencesPerStep.add((long) outputs.count());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.equistream.schemas.FairCompletion;
+import io.equistream.schemas.FairnessAudit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,16 +15,20 @@ import java.util.Locale;
 
 /**
  * The replay diff: per request unchanged / changed (completion token ids or status differ;
- * {@code no_original} when the compared run has no completion for it), original vs replay text,
- * base and fair disparity before (original audit) and after (replay audit), and totals. The JSON
- * shape is what {@code report --diff} reads (audit.report.ReplayDiff); NaN is written as null.
+ * {@code no_original} when the compared run has no completion for it), the prompt, original vs replay
+ * text, each run's method, groups, model and aggregation, base and fair disparity before (original
+ * audit) and after (replay audit) as per-request means and per group ({@code groups_before/after}),
+ * and totals (means over the requests that have each value, not matched: {@code report --diff}
+ * compares matching sets from the per-group values). The JSON shape is what {@code report --diff}
+ * reads (audit.report.ReplayDiff); NaN is written as null.
  */
 final class DiffReport {
   record Totals(long requests, long unchanged, long changed, long noOriginal, double meanBaseBefore,
       double meanBaseAfter, double meanFairBefore, double meanFairAfter) {
     String line() {
       return String.format(Locale.ROOT, "diff: %d requests, %d unchanged, %d changed%s; mean base disparity %s -> %s,"
-          + " mean fair disparity %s -> %s", requests, unchanged, changed,
+          + " mean fair disparity %s -> %s (each over the requests that have it; report --diff compares matching"
+          + " sets)", requests, unchanged, changed,
           noOriginal > 0 ? ", " + noOriginal + " without original" : "", fmt(meanBaseBefore), fmt(meanBaseAfter),
           fmt(meanFairBefore), fmt(meanFairAfter));
     }
@@ -68,12 +73,28 @@ final class DiffReport {
       n.put("replay_completion", r.completion());
       n.put("original_status", original == null ? null : original.getStatus().name());
       n.put("replay_status", r.status());
+      n.put("prompt", r.prompt());
       n.put("original_method", original == null ? null : original.getMethod());
       n.put("replay_method", r.method());
+      if (original != null) {
+        original.getGroups().forEach(n.putArray("original_groups")::add);
+      }
+      if (r.groups() != null) {
+        r.groups().forEach(n.putArray("replay_groups")::add);
+      }
+      n.put("original_model", original == null ? null : original.getModelId());
+      n.put("replay_model", r.modelId());
+      n.put("original_aggregate", original == null ? null : original.getAggregate());
+      n.put("replay_aggregate", r.aggregate());
       ReplayResult.putNumber(n, "base_disparity_before", before[0]);
       ReplayResult.putNumber(n, "base_disparity_after", r.baseDisparity());
       ReplayResult.putNumber(n, "fair_disparity_before", before[1]);
       ReplayResult.putNumber(n, "fair_disparity_after", r.fairDisparity());
+      FairnessAudit originalAudit = originals.audits.get(r.requestId());
+      if (originalAudit != null) {
+        ReplayResult.putGroupValues(n, "groups_before", ReplayResult.groupValues(originalAudit));
+      }
+      ReplayResult.putGroupValues(n, "groups_after", r.disparities());
       baseBefore.add(before[0]);
       baseAfter.add(r.baseDisparity());
       fairBefore.add(before[1]);

@@ -242,8 +242,10 @@ public final class ReplayCommand implements Callable<Integer> {
             }
           }
           List<CompletionRecords.Answer> answers = runner.answer(requests);
+          Map<String, String> prompts = new HashMap<>();
+          requests.forEach(r -> prompts.put(r.getRequestId(), r.getPrompt()));
           for (CompletionRecords.Answer answer : answers) {
-            results.appendLine(ReplayResult.of(answer).toJson());
+            results.appendLine(ReplayResult.of(answer, prompts.get(answer.completion().getRequestId())).toJson());
           }
           long resultsBytes = results.sync();
           replayed += answers.size();

@@ -20,14 +20,35 @@ import java.util.List;
  * (so a resumed replay's diff covers the requests of earlier runs too, whatever the output).
  */
 record ReplayResult(String requestId, String status, String completion, List<Integer> tokenIds, String method,
-    double baseDisparity, double fairDisparity) {
+    double baseDisparity, double fairDisparity, String prompt, List<String> groups, String modelId, String aggregate,
+    List<GroupValues> disparities) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static ReplayResult of(CompletionRecords.Answer answer) {
+  /** One group's base_mean and fair_mean in an audit (NaN = not measured). */
+  record GroupValues(String group, double base, double fair) {}
+
+  /** {@code prompt} may be null (not known); results files of older versions read with null/empty extras. */
+  static ReplayResult of(CompletionRecords.Answer answer, String prompt) {
     FairCompletion c = answer.completion();
     double[] disparity = disparity(answer.audit());
     return new ReplayResult(c.getRequestId(), c.getStatus().name(), c.getCompletion(),
-        List.copyOf(c.getCompletionTokenIds()), c.getMethod(), disparity[0], disparity[1]);
+        List.copyOf(c.getCompletionTokenIds()), c.getMethod(), disparity[0], disparity[1], prompt,
+        List.copyOf(c.getGroups()), c.getModelId(), c.getAggregate(), groupValues(answer.audit()));
+  }
+
+  /** Per group of an audit, base_mean and fair_mean (null or NaN read as NaN); empty without an audit. */
+  static List<GroupValues> groupValues(FairnessAudit audit) {
+    List<GroupValues> out = new ArrayList<>();
+    if (audit != null) {
+      for (GroupDisparity d : audit.getDisparities()) {
+        out.add(new GroupValues(d.getGroup(), measured(d.getBaseMean()), measured(d.getFairMean())));
+      }
+    }
+    return out;
+  }
+
+  private static double measured(Double value) {
+    return value == null ? Double.NaN : value;
   }
 
   /**
@@ -43,12 +64,14 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     int baseCount = 0;
     int fairCount = 0;
     for (GroupDisparity d : audit.getDisparities()) {
-      if (!Double.isNaN(d.getBaseMean())) {
-        base += d.getBaseMean();
+      double baseMean = measured(d.getBaseMean()); // not measured: NaN, or null in a nullable schema
+      if (!Double.isNaN(baseMean)) {
+        base += baseMean;
         baseCount++;
       }
-      if (!Double.isNaN(d.getFairMean())) {
-        fair += d.getFairMean();
+      double fairMean = measured(d.getFairMean());
+      if (!Double.isNaN(fairMean)) {
+        fair += fairMean;
         fairCount++;
       }
     }
@@ -64,7 +87,24 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     n.put("method", method);
     putNumber(n, "base_disparity", baseDisparity);
     putNumber(n, "fair_disparity", fairDisparity);
+    n.put("prompt", prompt);
+    groups.forEach(n.putArray("groups")::add);
+    n.put("model_id", modelId);
+    n.put("aggregate", aggregate);
+    putGroupValues(n, "disparities", disparities);
     return n.toString();
+  }
+
+  static void putGroupValues(ObjectNode n, String field, List<GroupValues> values) {
+    if (values == null) {
+      return;
+    }
+    var array = n.putArray(field);
+    for (GroupValues v : values) {
+      ObjectNode g = array.addObject().put("group", v.group());
+      putNumber(g, "base", v.base());
+      putNumber(g, "fair", v.fair());
+    }
   }
 
   static void putNumber(ObjectNode n, String field, double value) {
@@ -88,9 +128,17 @@ record ReplayResult(String requestId, String status, String completion, List<Int
         JsonNode n = JSON.readTree(line);
         List<Integer> ids = new ArrayList<>();
         n.path("token_ids").forEach(t -> ids.add(t.asInt()));
+        List<String> groups = new ArrayList<>();
+        n.path("groups").forEach(g -> groups.add(g.asText()));
+        List<GroupValues> disparities = new ArrayList<>();
+        n.path("disparities").forEach(g -> disparities.add(new GroupValues(g.path("group").asText(),
+            number(g, "base"), number(g, "fair"))));
         out.add(new ReplayResult(n.path("request_id").asText(), n.path("status").asText(),
             n.path("completion").asText(), ids, n.path("method").asText(), number(n, "base_disparity"),
-            number(n, "fair_disparity")));
+            number(n, "fair_disparity"), n.hasNonNull("prompt") ? n.get("prompt").asText() : null, groups,
+            n.hasNonNull("model_id") ? n.get("model_id").asText() : null,
+            n.hasNonNull("aggregate") ? n.get("aggregate").asText() : null,
+            n.has("disparities") ? disparities : null));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read results file " + file + ": " + e.getMessage(), e);

@@ -6,8 +6,11 @@ import io.equistream.schemas.GroupDisparity;
 import java.time.Instant;
 
 /**
- * Running totals of the audits of one window and method+groups, turned into an AuditSummary.
- * Latency quantiles come from a log-scale histogram (10% wide buckets), so state stays bounded.
+ * Running totals of the audits of one window and method+groups, turned into an AuditSummary
+ * (definitions in the AuditSummary schema and the README). Latency quantiles come from a log-scale
+ * histogram (10% wide buckets), so state stays bounded. Not-measured values may arrive as NaN or (in
+ * nullable audit schemas) null; both are skipped. Fields are public for the JSON state serde; fields
+ * added later read as 0 from older state.
  */
 public final class AuditWindow {
   static final double BUCKET_GROWTH = 1.1;
@@ -20,8 +23,13 @@ public final class AuditWindow {
   public double fairDisparitySum;
   public long fairDisparityCount;
   public double fairErrorMax;
+  public long fairErrorCount;
   public long interventions;
   public long steps;
+  public long greedySteps;
+  public long greedyInterventions;
+  public long sampledSteps;
+  public long sampledInterventions;
   public long tokens;
   public long lastMillis;
   public long[] latencyBuckets = new long[BUCKETS];
@@ -29,25 +37,42 @@ public final class AuditWindow {
   public AuditWindow add(FairnessAudit audit) {
     count++;
     for (GroupDisparity disparity : audit.getDisparities()) {
-      if (!Double.isNaN(disparity.getBaseMean())) {
-        baseDisparitySum += disparity.getBaseMean();
+      double baseMean = measured(disparity.getBaseMean());
+      if (!Double.isNaN(baseMean)) {
+        baseDisparitySum += baseMean;
         baseDisparityCount++;
-        baseDisparityMax = Math.max(baseDisparityMax, disparity.getBaseMax());
+        double baseMax = measured(disparity.getBaseMax());
+        baseDisparityMax = Math.max(baseDisparityMax, Double.isNaN(baseMax) ? baseMean : baseMax);
       }
-      if (!Double.isNaN(disparity.getFairMean())) {
-        fairDisparitySum += disparity.getFairMean();
+      double fairMean = measured(disparity.getFairMean());
+      if (!Double.isNaN(fairMean)) {
+        fairDisparitySum += fairMean;
         fairDisparityCount++;
       }
     }
-    if (!Double.isNaN(audit.getFairEquivarianceErrorMax())) {
-      fairErrorMax = Math.max(fairErrorMax, audit.getFairEquivarianceErrorMax());
+    double fairError = measured(audit.getFairEquivarianceErrorMax());
+    if (!Double.isNaN(fairError)) {
+      fairErrorMax = fairErrorCount == 0 ? fairError : Math.max(fairErrorMax, fairError);
+      fairErrorCount++;
     }
     interventions += audit.getInterventionCount();
     steps += audit.getSteps();
+    if (Boolean.TRUE.equals(audit.getSampled())) {
+      sampledSteps += audit.getSteps();
+      sampledInterventions += audit.getInterventionCount();
+    } else if (Boolean.FALSE.equals(audit.getSampled())) {
+      greedySteps += audit.getSteps();
+      greedyInterventions += audit.getInterventionCount();
+    }
     tokens += audit.getCompletionTokens();
     lastMillis = Math.max(lastMillis, audit.getCreatedAt().toEpochMilli());
     latencyBuckets[bucketOf(audit.getTotalMs())]++;
     return this;
+  }
+
+  /** NaN for a value that was not measured (NaN, infinite or null). */
+  static double measured(Double value) {
+    return value == null || !Double.isFinite(value) ? Double.NaN : value;
   }
 
   static int bucketOf(long millis) {
@@ -88,8 +113,13 @@ public final class AuditWindow {
         .setMeanBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparitySum / baseDisparityCount)
         .setMaxBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparityMax)
         .setMeanFairDisparity(fairDisparityCount == 0 ? Double.NaN : fairDisparitySum / fairDisparityCount)
-        .setMaxFairEquivarianceError(fairErrorMax)
+        // (state written before fairErrorCount existed has a count of 0 and its maximum)
+        .setMaxFairEquivarianceError(fairErrorCount == 0 && fairErrorMax == 0 ? Double.NaN : fairErrorMax)
         .setInterventionRate(steps == 0 ? 0 : (double) interventions / steps)
+        .setGreedySteps(greedySteps)
+        .setGreedyInterventions(greedyInterventions)
+        .setSampledSteps(sampledSteps)
+        .setSampledInterventions(sampledInterventions)
         .setTokens(tokens)
         .setTokensPerSecond(tokens / elapsedSeconds)
         .setLatencyP50Ms(quantileMillis(0.50))

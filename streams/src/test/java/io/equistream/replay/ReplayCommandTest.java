@@ -148,6 +148,16 @@ class ReplayCommandTest {
       baseSum += base;
       assertTrue(r.get("fair_disparity_before").asDouble() < 1e-5, id);
       assertTrue(r.get("fair_disparity_after").isNull() && r.get("base_disparity_after").isNull(), id);
+      // what the report needs to compare like with like: prompt, both runs' settings, per-group values
+      assertEquals(requests.stream().filter(q -> q.getRequestId().equals(id)).findFirst().orElseThrow().getPrompt(),
+          r.get("prompt").asText());
+      assertEquals("multi", r.get("original_method").asText());
+      assertEquals("[\"gender\"]", r.get("original_groups").toString());
+      assertEquals("[\"gender\"]", r.get("replay_groups").toString());
+      assertEquals(r.get("original_model").asText(), r.get("replay_model").asText());
+      assertEquals("gender", r.get("groups_before").get(0).get("group").asText());
+      assertEquals(base, r.get("groups_before").get(0).get("base").asDouble(), 1e-12);
+      assertTrue(r.get("groups_after").get(0).get("base").isNull(), "none measures no base disparity");
     }
     assertEquals(baseSum / prompts.length, totals.get("mean_base_disparity_before").asDouble(), 1e-12);
 
@@ -171,7 +181,12 @@ class ReplayCommandTest {
     assertEquals(0, exit, err.toString());
     String page = Files.readString(html);
     assertTrue(page.contains("id=\"replay-diff\"") && page.contains("Replay diff"), "no replay diff section");
-    assertTrue(page.contains("Changed requests (" + expectedChanged + ")"), "changed count in the report");
+    String section = page.substring(page.indexOf("<section id=\"replay-diff\">"));
+    assertTrue(section.contains("<td class=\"num\">" + expectedChanged + "</td>"), "changed count in the report");
+    assertTrue(section.contains("Replayed with changed method."), "the report names the change");
+    for (String prompt : prompts) {
+      assertTrue(section.contains(">" + prompt + "<"), "the report shows the prompt " + prompt);
+    }
   }
 
   /** Stopped after two batches (and a torn partial line after the checkpoint), then resumed: same output, once each. */

@@ -62,7 +62,8 @@ class SchemaEvolutionTest {
   void everyReleasedVersionIsReadableByTheCurrentSchema() {
     Map<String, List<Schema>> all = SchemaHistory.all();
     assertEquals(List.of("PromptRequest.v1.avsc", "PromptRequest.v2.avsc", "PromptRequest.v3.avsc",
-        "FairCompletion.v1.avsc", "FairnessAudit.v1.avsc", "AuditSummary.v1.avsc", "FairCompletionChunk.v1.avsc"),
+        "FairCompletion.v1.avsc", "FairnessAudit.v1.avsc", "FairnessAudit.v2.avsc", "AuditSummary.v1.avsc",
+        "AuditSummary.v2.avsc", "FairCompletionChunk.v1.avsc"),
         SchemaHistory.indexEntries());
     topicSchemas().forEach(current -> {
       for (Schema old : all.get(current.getFullName())) {
@@ -116,5 +117,37 @@ class SchemaEvolutionTest {
     assertNull(read.getAggregate());
     assertNull(read.getStop());
     assertTrue(read.getMetadata().isEmpty());
+  }
+
+  @Test
+  void v1AuditAndSummaryAreReadWithTheV2FieldsNull() throws IOException {
+    Schema v1 = SchemaHistory.parse("FairnessAudit.v1.avsc");
+    Schema wordV1 = v1.getField("orbit_word_mass").schema().getElementType();
+    GenericRecord word = new GenericRecordBuilder(wordV1).set("group", "gender").set("word", " he")
+        .set("token_id", 339).set("base", 0.2).set("fair", 0.1).build();
+    GenericRecord old = new GenericRecordBuilder(v1).set("request_id", "a-old").set("method", "multi")
+        .set("steps", 4).set("intervention_count", 1).set("orbit_word_mass", List.of(word)).build();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old, out);
+
+    FairnessAudit read = AvroSerde.of(FairnessAudit.class).deserializer().deserialize("audits", out.toByteArray());
+
+    assertEquals("a-old", read.getRequestId());
+    assertEquals(1, read.getInterventionCount());
+    assertNull(read.getSampled(), "not recorded before v2");
+    assertNull(read.getPromptGroups());
+    assertEquals(0.2, read.getOrbitWordMass().get(0).getBase());
+    assertNull(read.getOrbitWordMass().get(0).getOrbit());
+    assertNull(read.getOrbitWordMass().get(0).getFairFirstStep());
+
+    Schema summaryV1 = SchemaHistory.parse("AuditSummary.v1.avsc");
+    GenericRecord oldSummary = new GenericRecordBuilder(summaryV1).set("method", "multi").set("groups", "gender")
+        .set("window_start", 0L).set("window_end", 60_000L).set("count", 3L).build();
+    ByteArrayOutputStream summaryOut = new ByteArrayOutputStream();
+    new BinaryMessageEncoder<GenericRecord>(GenericData.get(), summaryV1).encode(oldSummary, summaryOut);
+    AuditSummary summary = AvroSerde.of(AuditSummary.class).deserializer().deserialize("s", summaryOut.toByteArray());
+    assertEquals(3L, summary.getCount());
+    assertNull(summary.getGreedySteps());
+    assertNull(summary.getSampledInterventions());
   }
 }

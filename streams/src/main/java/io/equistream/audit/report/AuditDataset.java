@@ -3,7 +3,6 @@ package io.equistream.audit.report;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
-import io.equistream.schemas.OrbitWordMass;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.LinkedHashMap;
 import java.util.function.Function;
 
 /**
@@ -23,24 +21,6 @@ import java.util.function.Function;
 public final class AuditDataset {
   /** Mean disparity of one group over all audits that measured it. */
   record GroupDisparityMean(String group, Mean base, Mean fair) {}
-
-  /** Mean probability of one orbit word over all audits that report it. */
-  record WordMassMean(String group, String word, int tokenId, Mean base, Mean fair) {}
-
-  /** Interventions over steps of one method (pooled over its requests). */
-  record InterventionTotal(String method, long requests, long interventions, long steps) {
-    double rate() {
-      return steps == 0 ? Double.NaN : (double) interventions / steps;
-    }
-  }
-
-  /** Sequences run vs sequences a naive EquiTune would have run, for one method. */
-  record SequenceCost(String method, long requests, long forwardSequences, long withoutDedup) {
-    /** Fraction of the naive sequences that were not run (NaN when there is nothing to compare). */
-    double saved() {
-      return withoutDedup == 0 ? Double.NaN : 1.0 - (double) forwardSequences / withoutDedup;
-    }
-  }
 
   private final List<FairnessAudit> audits;
   private final List<AuditSummary> summaries;
@@ -108,69 +88,26 @@ public final class AuditDataset {
     return List.copyOf(groups);
   }
 
+  /** Per group (sorted), over all audits. */
   List<GroupDisparityMean> disparityByGroup() {
+    return disparity(a -> "");
+  }
+
+  /** Per group and method (sorted), labelled "group · method". */
+  List<GroupDisparityMean> disparityByGroupAndMethod() {
+    return disparity(a -> " \u00b7 " + a.getMethod());
+  }
+
+  private List<GroupDisparityMean> disparity(Function<FairnessAudit, String> suffix) {
     Map<String, GroupDisparityMean> byGroup = new TreeMap<>();
     for (FairnessAudit a : audits) {
       for (GroupDisparity d : a.getDisparities()) {
-        GroupDisparityMean m = byGroup.computeIfAbsent(d.getGroup(),
+        GroupDisparityMean m = byGroup.computeIfAbsent(d.getGroup() + suffix.apply(a),
             g -> new GroupDisparityMean(g, new Mean(), new Mean()));
         m.base().add(d.getBaseMean());
         m.fair().add(d.getFairMean());
       }
     }
     return List.copyOf(byGroup.values());
-  }
-
-  /** Per group (sorted), the orbit words in the order first seen. */
-  Map<String, List<WordMassMean>> wordMassByGroup() {
-    Map<String, Map<String, WordMassMean>> byGroup = new TreeMap<>();
-    for (FairnessAudit a : audits) {
-      for (OrbitWordMass w : a.getOrbitWordMass()) {
-        WordMassMean m = byGroup.computeIfAbsent(w.getGroup(), g -> new LinkedHashMap<>())
-            .computeIfAbsent(w.getWord(), word -> new WordMassMean(w.getGroup(), word, w.getTokenId(),
-                new Mean(), new Mean()));
-        m.base().add(w.getBase());
-        m.fair().add(w.getFair());
-      }
-    }
-    Map<String, List<WordMassMean>> out = new TreeMap<>();
-    byGroup.forEach((g, words) -> out.put(g, List.copyOf(words.values())));
-    return out;
-  }
-
-  List<InterventionTotal> interventionsByMethod() {
-    Map<String, long[]> sums = new TreeMap<>();
-    for (FairnessAudit a : audits) {
-      long[] s = sums.computeIfAbsent(a.getMethod(), m -> new long[3]);
-      s[0]++;
-      s[1] += a.getInterventionCount();
-      s[2] += a.getSteps();
-    }
-    List<InterventionTotal> out = new ArrayList<>();
-    sums.forEach((m, s) -> out.add(new InterventionTotal(m, s[0], s[1], s[2])));
-    return out;
-  }
-
-  List<SequenceCost> costByMethod() {
-    Map<String, long[]> sums = new TreeMap<>();
-    for (FairnessAudit a : audits) {
-      long[] s = sums.computeIfAbsent(a.getMethod(), m -> new long[3]);
-      s[0]++;
-      s[1] += a.getForwardSequences();
-      s[2] += a.getEquituneSequencesWithoutDedup();
-    }
-    List<SequenceCost> out = new ArrayList<>();
-    sums.forEach((m, s) -> out.add(new SequenceCost(m, s[0], s[1], s[2])));
-    return out;
-  }
-
-  SequenceCost totalCost() {
-    long forward = 0;
-    long naive = 0;
-    for (FairnessAudit a : audits) {
-      forward += a.getForwardSequences();
-      naive += a.getEquituneSequencesWithoutDedup();
-    }
-    return new SequenceCost("all", audits.size(), forward, naive);
   }
 }

@@ -5,9 +5,6 @@ import static io.equistream.audit.report.ChartData.FAIR_COLOR;
 import static io.equistream.audit.report.HtmlTable.num;
 
 import io.equistream.audit.report.AuditDataset.GroupDisparityMean;
-import io.equistream.audit.report.AuditDataset.InterventionTotal;
-import io.equistream.audit.report.AuditDataset.SequenceCost;
-import io.equistream.audit.report.AuditDataset.WordMassMean;
 import io.equistream.audit.report.ChartData.BarSeries;
 import io.equistream.audit.report.ChartData.LineSeries;
 import io.equistream.audit.report.ChartData.Marker;
@@ -23,9 +20,20 @@ import java.util.stream.Collectors;
 /** The report page: a summary header and one section per view of the audits, as one self-contained HTML string. */
 final class HtmlReport {
   static final String DEFAULT_TITLE = "EquiStream fairness audit report";
+  static final String DISPARITY_EXPLANATION = "Base disparity of a group G (GroupDisparity.base_mean): the base"
+      + " model's counterfactual disparity TV(M(x'), g\u207b\u00b9\u00b7M(g\u00b7x')) = \u00bd \u03a3_t |M(x')[t]"
+      + " \u2212 M(g\u00b7x')[g(t)]|, the total-variation distance between the next-token distribution of x' and that"
+      + " of its counterfactual g\u00b7x' with G's words mapped back, averaged over G's non-identity elements g and"
+      + " over the steps; x' = x for equitune, x' = the prompt with the other groups' words canonicalized for multi"
+      + " (so the two methods measure slightly different references, shown apart below the pooled rows). Fair"
+      + " disparity (fair_mean): the same distance for the fair distribution, TV(p(x), g\u207b\u00b9\u00b7p(g\u00b7x)),"
+      + " 0 up to float rounding when p is equivariant. Each is averaged over the audits that measured it; values"
+      + " not measured (null or NaN: method none measures neither) are left out and counted. removed = 1 \u2212"
+      + " fair / base.";
 
   private final String title;
   private final AuditDataset data;
+  private final LatestSummaries summaries;
   private final AuditInput input;
   private final Optional<ReplayDiff> diff;
   private final Instant generatedAt;
@@ -35,6 +43,7 @@ final class HtmlReport {
     this.title = title == null || title.isBlank() ? DEFAULT_TITLE : title;
     this.input = input;
     this.data = input.dataset();
+    this.summaries = new LatestSummaries(input.summaries);
     this.diff = diff;
     this.generatedAt = generatedAt;
   }
@@ -48,13 +57,13 @@ final class HtmlReport {
     if (data.size() > 0) {
       disparityRemoved();
       disparityOverTime();
-      interventions();
-      orbitWordProbability();
+      new InterventionSection(data.audits(), timeSeries()).appendTo(html);
+      new OrbitMassSection(data.audits()).appendTo(html);
       throughputAndLatency();
-      cost();
+      new CostSection(data.audits()).appendTo(html);
     }
-    if (!data.summaries().isEmpty()) {
-      new WindowedSummarySection(data.summaries()).appendTo(html);
+    if (!summaries.isEmpty()) {
+      new WindowedSummarySection(summaries).appendTo(html);
     }
     diff.ifPresent(d -> new ReplayDiffSection(d).appendTo(html));
     html.append("<footer>Generated ").append(Html.escape(Numbers.time(generatedAt)))
@@ -79,8 +88,11 @@ final class HtmlReport {
     fact("Groups", data.groups().isEmpty() ? "none" : String.join(", ", data.groups()));
     fact("Models", counts(data.countBy(FairnessAudit::getModelId)));
     fact("Status", counts(data.countBy(a -> a.getStatus().name())));
-    if (!data.summaries().isEmpty()) {
-      fact("Windowed summaries", Numbers.count(data.summaries().size()));
+    fact("Decoding", counts(data.countBy(a -> Decoding.of(a).label)));
+    if (!summaries.isEmpty()) {
+      fact("Windowed summaries", Numbers.count(summaries.windows().size()) + " windows ("
+          + Numbers.count(summaries.updatesRead()) + " updates read), " + Numbers.count(summaries.requests())
+          + " requests");
     }
     fact("Skipped records", Numbers.count(input.skipped));
     html.append("</dl>");
@@ -109,11 +121,7 @@ final class HtmlReport {
 
   private void disparityRemoved() {
     List<GroupDisparityMean> groups = data.disparityByGroup();
-    open("disparity-removed", "Disparity removed",
-        "For each group, the mean disparity of next-token probability across the group's word orbits, for the"
-            + " base model and for the fair (group-symmetrized) distribution: the mean of FairnessAudit"
-            + " disparities[].base_mean and fair_mean over all audits. Values that were not measured (NaN,"
-            + " e.g. method none has no fair distribution) are excluded and counted in the table.");
+    open("disparity-removed", "Disparity removed", DISPARITY_EXPLANATION);
     if (groups.isEmpty()) {
       note("No audit carries per-group disparities.");
     } else {
@@ -123,7 +131,11 @@ final class HtmlReport {
           new BarSeries("fair", FAIR_COLOR, groups.stream().map(g -> g.fair().value()).toList()))));
       HtmlTable table = new HtmlTable("data", List.of("group", "mean base disparity", "mean fair disparity",
           "removed", "audits measured (base / fair)", "not measured (base / fair)"));
-      for (GroupDisparityMean g : groups) {
+      List<GroupDisparityMean> rows = new ArrayList<>(groups);
+      // per method only where measured (none measures nothing; its audits count as not measured above)
+      data.disparityByGroupAndMethod().stream().filter(g -> g.base().count() + g.fair().count() > 0)
+          .forEach(rows::add);
+      for (GroupDisparityMean g : rows) {
         double removed = 1 - g.fair().value() / g.base().value();
         table.row(g.group(), num(Numbers.value(g.base().value())), num(Numbers.value(g.fair().value())),
             num(Numbers.percent(removed)), num(g.base().count() + " / " + g.fair().count()),
@@ -136,7 +148,8 @@ final class HtmlReport {
 
   private void disparityOverTime() {
     open("disparity-over-time", "Disparity over time",
-        "Mean base and fair disparity (all groups pooled, not-measured values excluded) per time bucket of the"
+        "Mean base and fair disparity (as in Disparity removed; all groups and methods pooled, not-measured values"
+            + " excluded) per time bucket of the"
             + " audits' created_at" + bucketNote() + ". Each point is plotted at the middle of its bucket.");
     Optional<TimeSeriesStats> series = timeSeries();
     if (series.isEmpty() || series.get().baseDisparity().isEmpty() && series.get().fairDisparity().isEmpty()) {
@@ -146,58 +159,6 @@ final class HtmlReport {
           "mean disparity", List.of(
               new LineSeries("base model", BASE_COLOR, series.get().baseDisparity()),
               new LineSeries("fair", FAIR_COLOR, series.get().fairDisparity()))));
-    }
-    close();
-  }
-
-  private void interventions() {
-    List<InterventionTotal> methods = data.interventionsByMethod();
-    open("interventions", "Interventions",
-        "How often the fair decoder emitted a different token than the base model's choice (fair token \u2260"
-            + " base token): intervention_count / steps, pooled over the requests of each method, overall and per"
-            + " time bucket" + bucketNote() + ".");
-    html.append(SvgCharts.groupedBars("Intervention rate per method", "method", "interventions / steps",
-        methods.stream().map(m -> label(m.method())).toList(),
-        List.of(new BarSeries("intervention rate", "#7570b3",
-            methods.stream().map(InterventionTotal::rate).toList()))));
-    timeSeries().ifPresent(series -> {
-      List<LineSeries> lines = new ArrayList<>();
-      int i = 0;
-      for (Map.Entry<String, List<Point>> e : series.interventionRateByMethod().entrySet()) {
-        lines.add(new LineSeries(label(e.getKey()), ChartData.paletteColor(i++), e.getValue()));
-      }
-      html.append(SvgCharts.timeLines("Intervention rate per " + series.buckets().describeWidth(),
-          "interventions / steps", lines));
-    });
-    HtmlTable table = new HtmlTable("data", List.of("method", "requests", "steps", "interventions", "rate"));
-    methods.forEach(m -> table.row(label(m.method()), num(Numbers.count(m.requests())), num(Numbers.count(m.steps())),
-        num(Numbers.count(m.interventions())), num(Numbers.percent(m.rate()))));
-    html.append(table);
-    close();
-  }
-
-  private void orbitWordProbability() {
-    Map<String, List<WordMassMean>> byGroup = data.wordMassByGroup();
-    open("orbit-word-probability", "Orbit word probability",
-        "For each group, each orbit word's next-token probability under the base model and under the fair"
-            + " distribution, averaged over the audits that report it (orbit_word_mass; not-measured values"
-            + " excluded). Under a fair model the words of one orbit get equal mass. \u2423 marks a leading space.");
-    if (byGroup.isEmpty()) {
-      note("No audit carries orbit word probabilities.");
-    }
-    HtmlTable table = new HtmlTable("data", List.of("group", "word", "token id", "mean base probability",
-        "mean fair probability", "audits"));
-    byGroup.forEach((group, words) -> {
-      html.append(SvgCharts.groupedBars("Group " + group + ": mean probability per orbit word", "orbit word",
-          "probability", words.stream().map(w -> wordLabel(w.word())).toList(), List.of(
-              new BarSeries("base model", BASE_COLOR, words.stream().map(w -> w.base().value()).toList()),
-              new BarSeries("fair", FAIR_COLOR, words.stream().map(w -> w.fair().value()).toList()))));
-      words.forEach(w -> table.row(group, wordLabel(w.word()), num(String.valueOf(w.tokenId())),
-          num(Numbers.value(w.base().value())), num(Numbers.value(w.fair().value())),
-          num(Numbers.count(w.base().count()))));
-    });
-    if (!byGroup.isEmpty()) {
-      html.append(table);
     }
     close();
   }
@@ -222,30 +183,6 @@ final class HtmlReport {
     close();
   }
 
-  private void cost() {
-    List<SequenceCost> methods = data.costByMethod();
-    SequenceCost total = data.totalCost();
-    open("cost", "Cost",
-        "Sequences run through the model (forward_sequences, after deduplicating identical transformed prompts)"
-            + " vs the sequences a naive EquiTune would have run (equitune_sequences_without_dedup: one per group"
-            + " element per step), summed per method. The gap is what deduplication and the multi design saved.");
-    html.append(SvgCharts.groupedBars("Sequences per method", "method", "sequences",
-        methods.stream().map(m -> label(m.method())).toList(), List.of(
-            new BarSeries("forward_sequences", "#1f78b4", methods.stream().map(m -> (double) m.forwardSequences()).toList()),
-            new BarSeries("naive EquiTune (no dedup)", "#a6761d",
-                methods.stream().map(m -> (double) m.withoutDedup()).toList()))));
-    HtmlTable table = new HtmlTable("data", List.of("method", "requests", "forward_sequences",
-        "equitune_sequences_without_dedup", "saved"));
-    for (SequenceCost m : methods) {
-      table.row(label(m.method()), num(Numbers.count(m.requests())), num(Numbers.count(m.forwardSequences())),
-          num(Numbers.count(m.withoutDedup())), num(Numbers.percent(m.saved())));
-    }
-    table.row("all", num(Numbers.count(total.requests())), num(Numbers.count(total.forwardSequences())),
-        num(Numbers.count(total.withoutDedup())), num(Numbers.percent(total.saved())));
-    html.append(table);
-    close();
-  }
-
   // ---- helpers ----
 
   private Optional<TimeSeriesStats> timeSeries() {
@@ -259,20 +196,15 @@ final class HtmlReport {
   }
 
   private void open(String id, String heading, String explanation) {
-    html.append("<section id=\"").append(id).append("\"><h2>").append(Html.escape(heading)).append("</h2>")
-        .append("<p class=\"explain\">").append(Html.escape(explanation)).append("</p>");
+    Section.open(html, id, heading, explanation);
   }
 
   private void close() {
-    html.append("</section>\n");
+    Section.close(html);
   }
 
   private void note(String text) {
-    html.append("<p class=\"note\">").append(Html.escape(text)).append("</p>");
-  }
-
-  private static String label(String method) {
-    return method.isEmpty() ? "(empty)" : method;
+    Section.note(html, text);
   }
 
   /** Makes leading/trailing spaces of GPT-2 words visible. */

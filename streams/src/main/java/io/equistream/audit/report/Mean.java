@@ -1,13 +1,14 @@
 package io.equistream.audit.report;
 
-/** Running mean of finite values that also counts the values left out as not measured (NaN/infinite). */
+/** Running mean of finite values that also counts the values left out as not measured (null/NaN/infinite). */
 final class Mean {
   private double sum;
   private long count;
   private long notMeasured;
 
-  void add(double value) {
-    if (Double.isFinite(value)) {
+  void add(Double measured) {
+    double value = Measured.of(measured);
+    if (!Double.isNaN(value)) {
       sum += value;
       count++;
     } else {

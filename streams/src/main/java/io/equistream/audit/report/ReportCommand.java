@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -69,15 +71,19 @@ public final class ReportCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Writes via a temporary file in the same directory so a reader never sees half a page. */
+  /**
+   * Writes via a temporary file in the same directory so a reader never sees half a page. The file is
+   * created like any other (mode 0666 less the umask, e.g. 0644): a report is meant to be shared, and
+   * Files.createTempFile would make it 0600.
+   */
   private void write(String page) throws IOException {
     Path target = out.toAbsolutePath();
     Path dir = target.getParent();
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".report-", ".html.tmp");
+      Path tmp = dir.resolve(".report-" + UUID.randomUUID() + ".html.tmp");
       try {
-        Files.writeString(tmp, page, StandardCharsets.UTF_8);
+        Files.writeString(tmp, page, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Files.deleteIfExists(tmp);

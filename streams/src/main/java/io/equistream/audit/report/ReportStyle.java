@@ -41,6 +41,15 @@ final class ReportStyle {
       table.data td.text { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 380px;
         font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
       table.data tbody tr:nth-child(even) { background: #fafbfc; }
+      .wide { overflow-x: auto; max-width: 100%; }
+      table.compact { font-size: 12px; }
+      table.compact th, table.compact td { padding: 3px 5px; }
+      table.compact td:first-child { white-space: nowrap; }
+      details.table { margin: 8px 0 4px; }
+      details.table > summary { font-weight: 600; padding: 4px 0; }
+      p.lead { font-weight: 600; margin: 4px 0 8px; }
+      ul.sets { margin: 4px 0 8px; padding-left: 20px; color: #1d2430; }
+      h3 { font-size: 15px; margin: 16px 0 4px; }
       footer { color: #6b7585; font-size: 12px; text-align: center; }
       """;
 }

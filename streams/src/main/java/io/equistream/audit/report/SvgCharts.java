@@ -6,8 +6,6 @@ import io.equistream.audit.report.ChartData.LineSeries;
 import io.equistream.audit.report.ChartData.Marker;
 import io.equistream.audit.report.ChartData.Point;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +25,8 @@ final class SvgCharts {
   private static final int VALUE_LABEL_MAX_BARS = 16;
   private static final double VALUE_CHAR_WIDTH = 5.6;
   private static final double CHAR_WIDTH = 6.6;
-  private static final DateTimeFormatter CLOCK =
-      DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter DAY_CLOCK =
-      DateTimeFormatter.ofPattern("MM-dd HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final double MARKER_MERGE_PX = 6;
+  private static final int LEGEND_ROW = 18;
 
   private SvgCharts() {}
 
@@ -53,8 +49,8 @@ final class SvgCharts {
     series.forEach(x -> all.addAll(x.values()));
     AxisScale y = AxisScale.including(all);
 
-    StringBuilder svg = open(width, height, title);
-    legend(svg, series.stream().map(BarSeries::name).toList(), series.stream().map(BarSeries::color).toList());
+    StringBuilder svg = open(width, height, title, series.stream().map(BarSeries::name).toList(),
+        series.stream().map(BarSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
     double barWidth = Math.min(34, groupWidth * 0.8 / s);
     boolean labelValues = categories.size() * series.size() <= VALUE_LABEL_MAX_BARS && barWidth >= 30;
@@ -122,20 +118,10 @@ final class SvgCharts {
     double xSpan = maxX - minX;
     AxisScale y = AxisScale.including(all);
 
-    StringBuilder svg = open(width, height, title);
-    legend(svg, series.stream().map(LineSeries::name).toList(), series.stream().map(LineSeries::color).toList());
+    StringBuilder svg = open(width, height, title, series.stream().map(LineSeries::name).toList(),
+        series.stream().map(LineSeries::color).toList());
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
-    DateTimeFormatter format = xSpan < 86_400_000L ? CLOCK : DAY_CLOCK;
-    int xTicks = 6;
-    for (int i = 0; i <= xTicks; i++) {
-      double px = LEFT + plotWidth * i / xTicks;
-      long t = x0 + Math.round(xSpan * i / xTicks);
-      svg.append(String.format(Locale.ROOT,
-          "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, plotBottom, px, plotBottom + 5));
-      String anchor = i == 0 ? "start" : i == xTicks ? "end" : "middle";
-      svg.append(String.format(Locale.ROOT, "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
-          px, plotBottom + 18, anchor, Html.escape(format.format(Instant.ofEpochMilli(t)))));
-    }
+    TimeAxis axis = timeTicks(svg, minX, maxX, plotBottom, plotWidth);
     for (LineSeries line : series) {
       StringBuilder path = new StringBuilder();
       StringBuilder dots = new StringBuilder();
@@ -158,9 +144,23 @@ final class SvgCharts {
       svg.append(dots);
     }
     xAxisLine(svg, plotBottom, width);
-    axisLabel(svg, "time (UTC" + (xSpan < 86_400_000L ? ", "
+    axisLabel(svg, "time (UTC" + (axis.withinOneDay() ? ", "
         + Numbers.time(Instant.ofEpochMilli(x0)).substring(0, 10) : "") + ")", LEFT + plotWidth / 2, height - 10, false);
     return close(svg);
+  }
+
+  /** The time axis's ticks and their labels, from x = minX at LEFT to maxX at LEFT + plotWidth. */
+  private static TimeAxis timeTicks(StringBuilder svg, long minX, long maxX, double plotBottom, double plotWidth) {
+    TimeAxis axis = TimeAxis.covering(minX, maxX);
+    for (long t : axis.ticks()) {
+      double px = LEFT + (t - minX) / (double) (maxX - minX) * plotWidth;
+      svg.append(String.format(Locale.ROOT,
+          "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", px, plotBottom, px, plotBottom + 5));
+      String anchor = px - LEFT < 30 ? "start" : LEFT + plotWidth - px < 30 ? "end" : "middle";
+      svg.append(String.format(Locale.ROOT, "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>",
+          px, plotBottom + 18, anchor, Html.escape(axis.label(t))));
+    }
+    return axis;
   }
 
   /** Adjacent bars per bin, with optional labelled vertical markers. */
@@ -177,14 +177,13 @@ final class SvgCharts {
     if (y.step() < 1) {
       y = new AxisScale(0, Math.max(1, Math.ceil(y.max())), 1);
     }
-    StringBuilder svg = open(width, height, title);
     List<String> names = new ArrayList<>(List.of("requests"));
     List<String> colors = new ArrayList<>(List.of("#7570b3"));
     markers.forEach(m -> {
       names.add(m.label());
       colors.add(m.color());
     });
-    legend(svg, names, colors);
+    StringBuilder svg = open(width, height, title, names, colors);
     yAxis(svg, y, plotBottom, plotHeight, width, yLabel);
     for (Bin b : bins) {
       double x = LEFT + (b.lo() - lo) / span * plotWidth;
@@ -207,20 +206,46 @@ final class SvgCharts {
           "<text class=\"tick-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
           px, plotBottom + 18, Html.escape(Numbers.tick(v, 1))));
     }
-    for (int i = 0; i < markers.size(); i++) {
-      Marker m = markers.get(i);
-      double px = LEFT + (m.x() - lo) / span * plotWidth;
-      String tip = m.label() + ": " + Numbers.value(m.x()) + " " + xLabel;
-      svg.append(String.format(Locale.ROOT,
-          "<line class=\"marker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"><title>%s</title></line>",
-          px, (double) TOP, px, plotBottom, m.color(), Html.escape(tip)));
-      svg.append(String.format(Locale.ROOT,
-          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>",
-          px + 3, TOP + 12.0 + 13 * i, m.color(), Html.escape(m.label())));
-    }
+    markers(svg, markers, m -> LEFT + (m.x() - lo) / span * plotWidth, plotBottom, width, xLabel);
     xAxisLine(svg, plotBottom, width);
     axisLabel(svg, xLabel, LEFT + plotWidth / 2, height - 10, false);
     return close(svg);
+  }
+
+  /**
+   * Vertical marker lines: markers closer than MARKER_MERGE_PX share one line (at the first one) and one
+   * label naming each value, so lines never overlap; each label has a row of its own and turns left near
+   * the right edge.
+   */
+  private static void markers(StringBuilder svg, List<Marker> markers, java.util.function.ToDoubleFunction<Marker> px,
+      double plotBottom, int width, String unit) {
+    List<List<Marker>> clusters = new ArrayList<>();
+    for (Marker m : markers.stream().filter(m -> Double.isFinite(m.x()))
+        .sorted(java.util.Comparator.comparingDouble(Marker::x)).toList()) {
+      List<Marker> last = clusters.isEmpty() ? null : clusters.get(clusters.size() - 1);
+      if (last != null && px.applyAsDouble(m) - px.applyAsDouble(last.get(0)) < MARKER_MERGE_PX) {
+        last.add(m);
+      } else {
+        clusters.add(new ArrayList<>(List.of(m)));
+      }
+    }
+    for (int i = 0; i < clusters.size(); i++) {
+      List<Marker> cluster = clusters.get(i);
+      double x = px.applyAsDouble(cluster.get(0));
+      boolean same = cluster.stream().allMatch(m -> m.x() == cluster.get(0).x());
+      String label = same
+          ? String.join(" = ", cluster.stream().map(Marker::label).toList()) + " " + Numbers.value(cluster.get(0).x())
+              + " " + unit
+          : String.join(", ", cluster.stream().map(m -> m.label() + " " + Numbers.value(m.x())).toList()) + " " + unit;
+      String color = cluster.get(cluster.size() - 1).color();
+      svg.append(String.format(Locale.ROOT,
+          "<line class=\"marker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"><title>%s</title></line>",
+          x, (double) TOP, x, plotBottom, color, Html.escape(label)));
+      boolean left = x + 3 + label.length() * CHAR_WIDTH > width - RIGHT;
+      svg.append(String.format(Locale.ROOT,
+          "<text class=\"marker-label\" x=\"%.1f\" y=\"%.1f\" style=\"fill: %s\">%s</text>",
+          left ? x - 6 - label.length() * CHAR_WIDTH : x + 3, TOP + 12.0 + 14 * i, color, Html.escape(label)));
+    }
   }
 
   // ---- shared pieces ----
@@ -236,22 +261,51 @@ final class SvgCharts {
     return svg;
   }
 
-  private static String close(StringBuilder svg) {
+  /**
+   * Opens a chart with a legend: title, legend entries wrapped into rows that fit the width, then a
+   * group holding the plot, shifted down by the legend's extra rows (so plot coordinates stay fixed).
+   */
+  static StringBuilder open(int width, int height, String title, List<String> names, List<String> colors) {
+    int extra = (legend(null, names, colors, width) - 1) * LEGEND_ROW;
+    StringBuilder svg = open(width, height + extra, title);
+    legend(svg, names, colors, width);
+    return svg.append("<g class=\"plot\" transform=\"translate(0 ").append(extra).append(")\">");
+  }
+
+  static String close(StringBuilder svg) {
+    if (svg.indexOf("<g class=\"plot\"") >= 0) {
+      svg.append("</g>");
+    }
     return svg.append("</svg>").toString();
   }
 
-  private static void legend(StringBuilder svg, List<String> names, List<String> colors) {
+  /** Draws the legend into {@code svg} (when not null); returns the rows it takes. */
+  private static int legend(StringBuilder svg, List<String> names, List<String> colors, int width) {
     double x = LEFT;
     double y = 36;
-    svg.append("<g class=\"legend\">");
+    int rows = 1;
+    if (svg != null) {
+      svg.append("<g class=\"legend\">");
+    }
     for (int i = 0; i < names.size(); i++) {
       String name = names.get(i);
-      svg.append(String.format(Locale.ROOT,
-          "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>",
-          x, y - 10, colors.get(i), x + 16, y, Html.escape(name)));
-      x += 16 + name.length() * CHAR_WIDTH + 18;
+      double entry = 16 + name.length() * CHAR_WIDTH + 18;
+      if (x > LEFT && x + entry - 18 > width - RIGHT) {
+        x = LEFT;
+        y += LEGEND_ROW;
+        rows++;
+      }
+      if (svg != null) {
+        svg.append(String.format(Locale.ROOT,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>",
+            x, y - 10, colors.get(i), x + 16, y, Html.escape(name)));
+      }
+      x += entry;
     }
-    svg.append("</g>");
+    if (svg != null) {
+      svg.append("</g>");
+    }
+    return rows;
   }
 
   private static void yAxis(StringBuilder svg, AxisScale y, double plotBottom, double plotHeight, int width,
@@ -274,7 +328,7 @@ final class SvgCharts {
         "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", LEFT, plotBottom, width - RIGHT, plotBottom));
   }
 
-  private static void axisLabel(StringBuilder svg, String label, double x, double y, boolean vertical) {
+  static void axisLabel(StringBuilder svg, String label, double x, double y, boolean vertical) {
     svg.append(String.format(Locale.ROOT, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"%s>%s</text>",
         x, y, vertical ? String.format(Locale.ROOT, " transform=\"rotate(-90 %.1f %.1f)\"", x, y) : "",
         Html.escape(label)));

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Per time bucket (of created_at) aggregates: mean disparities, intervention rate per method and
+ * Per time bucket (of created_at) aggregates: mean disparities, intervention rate per method and decoding, and
  * completion tokens per second. Audits without a creation time are left out.
  */
 final class TimeSeriesStats {
@@ -35,7 +35,8 @@ final class TimeSeriesStats {
         fairDisparity[i].add(d.getFairMean());
       }
       tokens[i] += a.getCompletionTokens();
-      long[][] perMethod = interventionsAndSteps.computeIfAbsent(a.getMethod(), m -> new long[2][n]);
+      long[][] perMethod = interventionsAndSteps.computeIfAbsent(a.getMethod() + " \u00b7 " + Decoding.of(a).label,
+          m -> new long[2][n]);
       perMethod[0][i] += a.getInterventionCount();
       perMethod[1][i] += a.getSteps();
     }
@@ -53,7 +54,7 @@ final class TimeSeriesStats {
     return means(fairDisparity);
   }
 
-  /** Per method, interventions / steps in each bucket that has steps of that method. */
+  /** Per "method · decoding", interventions / steps in each bucket that has steps of it. */
   Map<String, List<ChartData.Point>> interventionRateByMethod() {
     Map<String, List<ChartData.Point>> out = new TreeMap<>();
     interventionsAndSteps.forEach((method, sums) -> {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecordBase;
 
 /** Realistic FairnessAudit records and the files the report command reads. */
 final class AuditFixtures {
@@ -68,8 +69,12 @@ final class AuditFixtures {
       long forward = fair ? naive - random.nextInt((int) naive / 2) : steps;
       long totalMs = 120 + (long) (random.nextGaussian() * 25 + steps * 18) + (i % 29 == 0 ? 900 : 0);
       long offsetSeconds = (long) i * 1200 / count + random.nextInt(5);
-      audits.add(audit("req-" + i + (i == 5 ? "<b>bold</b>" : ""), method, offsetSeconds, steps, interventions,
-          Math.max(20, totalMs), steps, forward, naive, disparities, words));
+      FairnessAudit audit = audit("req-" + i + (i == 5 ? "<b>bold</b>" : ""), method, offsetSeconds, steps,
+          interventions, Math.max(20, totalMs), steps, forward, naive, disparities, words);
+      if (i % 5 != 0) { // schema v2 fields on most audits; every fifth looks like a v1 record
+        with(with(audit, "sampled", i % 2 == 0), "prompt_groups", i % 3 == 0 ? List.of("gender") : List.of());
+      }
+      audits.add(audit);
     }
     return audits;
   }
@@ -82,7 +87,11 @@ final class AuditFixtures {
       sum += base[w];
     }
     for (int w = 0; w < words.length; w++) {
-      out.add(word(group, words[w][0], Integer.parseInt(words[w][1]), base[w], fair ? sum / words.length : base[w]));
+      double fairMass = fair ? sum / words.length : base[w];
+      // gender: orbits {he, she} and {him, her}; race: one orbit of three
+      int orbit = group.equals("gender") ? w / 2 : 0;
+      out.add(with(word(group, words[w][0], Integer.parseInt(words[w][1]), base[w], fairMass, base[w], fairMass),
+          "orbit", orbit));
     }
   }
 
@@ -104,6 +113,25 @@ final class AuditFixtures {
         .setFairEquivarianceErrorMax(1e-7).setOrbitWordMass(words).setPerStep(perStep).setForwardSequences(forward)
         .setEquituneSequencesWithoutDedup(naive).setCompletionTokens(completionTokens).setTotalMs(totalMs)
         .setInferenceMs(totalMs - 5).setCreatedAt(START.plusSeconds(offsetSeconds)).build();
+  }
+
+  /**
+   * Sets a field by name when the record's schema has it (fields added in schema v2: sampled,
+   * prompt_groups, the first-step orbit masses). Tolerant on purpose, so the tests over these records
+   * compile and run against v1 code too and fail there on the numbers, not on a missing setter.
+   */
+  static <T extends SpecificRecordBase> T with(T record, String field, Object value) {
+    if (record.getSchema().getField(field) != null) {
+      record.put(field, value);
+    }
+    return record;
+  }
+
+  /** An orbit word's mass: mean over steps and at the first step (schema v2 fields). */
+  static OrbitWordMass word(String group, String word, int tokenId, double base, double fair, double baseFirst,
+      double fairFirst) {
+    return with(with(word(group, word, tokenId, base, fair), "base_first_step", baseFirst), "fair_first_step",
+        fairFirst);
   }
 
   static GroupDisparity disparity(String group, double base, double fair) {

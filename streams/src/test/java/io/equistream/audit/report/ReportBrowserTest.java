@@ -46,7 +46,8 @@ class ReportBrowserTest {
     lines.add(AuditFixtures.summary("multi", 60, 5, 0.2, 2e-7));
     lines.add(AuditFixtures.summary("equitune", 120, 8, 0.15, 1e-7));
     Path input = AuditFixtures.writeJsonLines(dir.resolve("audits.jsonl"), lines);
-    Path diff = AuditFixtures.writeDiff(dir.resolve("diff.json"));
+    Path diff = Files.writeString(dir.resolve("diff.json"), ReplayDiffSectionTest.DIFF
+        .replace("\"original_completion\":\" doctor\"", "\"original_completion\":\" he said <script>alert(1)</script>\""));
     Path html = dir.resolve("report.html");
     ReportRun run = ReportRun.of("report", "--input", input.toString(), "--diff", diff.toString(),
         "--out", html.toString());

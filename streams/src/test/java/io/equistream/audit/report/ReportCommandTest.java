@@ -61,7 +61,7 @@ class ReportCommandTest {
       assertTrue(section.contains("class=\"legend\"") && section.contains("class=\"axis-label\""), id);
       assertTrue(ReportRun.count(section, "<title>") > charts, id + ": a hover title per bar/point");
     });
-    assertTrue(sections.get("disparity-removed").contains("excluded"));
+    assertTrue(sections.get("disparity-removed").contains("are left out and counted"));
   }
 
   @Test
@@ -96,29 +96,29 @@ class ReportCommandTest {
     assertTrue(disparity.contains("<td>race</td><td class=\"num\">0.2000</td><td class=\"num\">0.0020</td>"
         + "<td class=\"num\">99.0%</td><td class=\"num\">2 / 2</td><td class=\"num\">1 / 1</td>"), disparity);
     assertTrue(disparity.contains("<title>gender \u00b7 base model: 0.4000</title>"), "bar hover title");
-    // interventions: equitune 2/10, multi 4/10, none 0/13
+    // interventions: equitune 2/10, multi 4/10, none 0/13; these audits do not say how they were decoded
     String interventions = sections.get("interventions");
-    assertTrue(interventions.contains("<td>equitune</td><td class=\"num\">1</td><td class=\"num\">10</td>"
-        + "<td class=\"num\">2</td><td class=\"num\">20.0%</td>"), interventions);
-    assertTrue(interventions.contains("<td>multi</td><td class=\"num\">1</td><td class=\"num\">10</td>"
-        + "<td class=\"num\">4</td><td class=\"num\">40.0%</td>"), interventions);
-    assertTrue(interventions.contains("<td>none</td><td class=\"num\">2</td><td class=\"num\">13</td>"
-        + "<td class=\"num\">0</td><td class=\"num\">0.0%</td>"), interventions);
-    // orbit words: he base (0.3 + 0.5) / 2 = 0.4, fair (0.25 + 0.35) / 2 = 0.3; she base 0.15, fair 0.3
+    assertEquals(List.of(List.of("equitune", "not recorded", "1", "10", "2", "20.0%"),
+        List.of("multi", "not recorded", "1", "10", "4", "40.0%"),
+        List.of("none", "not recorded", "2", "13", "0", "0.0%")), ReportRun.tables(interventions).get(0));
+    // orbit words of the fair methods only (none's r3, r4 carry none): he base (0.3 + 0.5) / 2 = 0.4, fair
+    // (0.25 + 0.35) / 2 = 0.3; she base 0.15, fair 0.3; no prompt words, orbits or first steps recorded (v1)
     String words = sections.get("orbit-word-probability");
-    assertTrue(words.contains("<td>gender</td><td>\u2423he</td><td class=\"num\">339</td><td class=\"num\">0.4000</td>"
-        + "<td class=\"num\">0.3000</td><td class=\"num\">2</td>"), words);
-    assertTrue(words.contains("<td>gender</td><td>\u2423she</td><td class=\"num\">673</td><td class=\"num\">0.1500</td>"
-        + "<td class=\"num\">0.3000</td><td class=\"num\">2</td>"), words);
+    assertEquals(List.of(
+            List.of("gender", "prompt words not recorded", "not recorded", "\u2423he", "339", "2", "n/a", "n/a", "0.4000",
+                "0.3000"),
+            List.of("gender", "prompt words not recorded", "not recorded", "\u2423she", "673", "2", "n/a", "n/a",
+                "0.1500", "0.3000")),
+        ReportRun.rowsStartingWith(words, "gender"));
     // latency 100, 200, 300, 400 ms: mean 250, nearest-rank p50 200, p95 = p99 = max = 400
     assertTrue(sections.get("throughput-latency").contains("<td class=\"num\">250</td><td class=\"num\">200</td>"
         + "<td class=\"num\">400</td><td class=\"num\">400</td><td class=\"num\">400</td>"));
-    // cost: forward 40+30+8+5 = 83 vs naive 60+60+8+5 = 133, saved 1 - 83/133 = 37.6%
+    // cost of the fair methods: forward 40 + 30 = 70 vs equitune without dedup 60 + 60 = 120, saved 41.7%;
+    // none (8 + 5 sequences) is listed without a comparison
     String cost = sections.get("cost");
-    assertTrue(cost.contains("<td>equitune</td><td class=\"num\">1</td><td class=\"num\">40</td>"
-        + "<td class=\"num\">60</td><td class=\"num\">33.3%</td>"), cost);
-    assertTrue(cost.contains("<td>all</td><td class=\"num\">4</td><td class=\"num\">83</td>"
-        + "<td class=\"num\">133</td><td class=\"num\">37.6%</td>"), cost);
+    assertEquals(List.of(List.of("equitune", "1", "40", "60", "33.3%"), List.of("multi", "1", "30", "60", "50.0%"),
+        List.of("equitune + multi", "2", "70", "120", "41.7%"),
+        List.of("none", "2", "13", "\u2014", "not compared (no fairness)")), ReportRun.tables(cost).get(0));
   }
 
   @Test
