@@ -11,6 +11,7 @@ import io.equistream.equivariance.VariantPlan;
 import io.equistream.lm.GptTokenizer;
 import io.equistream.lm.LmSequence;
 import io.equistream.lm.OnnxCausalLm;
+import io.equistream.lm.StepOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -89,11 +90,11 @@ final class RequestDecoder {
   }
 
   /**
-   * After a model call over {@link #nextRows()}: a finished prefix forks the rows; rows that ran
-   * all their tokens give the step's logits, and the request advances by one token.
-   * @return true when it advanced
+   * After a model call over {@link #nextRows()}: true when every row ran all its tokens, so the
+   * call's outputs are this step's and the request can {@link #advance}. A finished shared prefix
+   * forks the rows instead (they still have the rest of the prompt to run).
    */
-  boolean afterCall(float[][] logits) {
+  boolean readyToAdvance() {
     LmSequence prefix = rows.prefixRow();
     if (prefix != null) {
       if (prefix.pending() == 0) {
@@ -106,8 +107,12 @@ final class RequestDecoder {
         return false; // prompt chunks still to come
       }
     }
-    advance(RowOutputs.withAllProbs(logits));
     return true;
+  }
+
+  /** Whether combining needs the rows' logits (aggregate=logits); probabilities are always needed. */
+  boolean needsLogits() {
+    return request.aggregation() == io.equistream.equivariance.Aggregation.LOGITS;
   }
 
   /** The first step's fair and base distributions after the prompt, without choosing (for `score`). */
@@ -117,8 +122,16 @@ final class RequestDecoder {
       model.step(List.of(prefix));
       rows.prefixComputed();
     }
-    float[][] logits = model.step(rows.rows());
-    RowOutputs outputs = RowOutputs.withAllProbs(logits);
+    int count = rows.rows().size();
+    float[][] logits = new float[count][];
+    float[][] probs = new float[count][];
+    try (StepOutput output = model.stepOutput(rows.rows(), null)) {
+      for (int r = 0; r < count; r++) {
+        logits[r] = output.logits(r, null);
+        probs[r] = output.probs(r, null);
+      }
+    }
+    RowOutputs outputs = new RowOutputs(logits, probs);
     int[] rowOfVariant = rows.rowOfVariant();
     FairResult fair = distribution.combine(rowOfVariant, outputs);
     int token = TokenRanking.argmax(fair.probs());
@@ -127,7 +140,8 @@ final class RequestDecoder {
         plan.equituneCostPerStep(), stepAudit);
   }
 
-  private void advance(RowOutputs outputs) {
+  /** One step: combine the rows into the fair distribution, choose, audit, append or finish. */
+  void advance(RowOutputs outputs) {
     int step = completion.size();
     int[] rowOfVariant = rows.rowOfVariant();
     FairResult fair = distribution.combine(rowOfVariant, outputs);

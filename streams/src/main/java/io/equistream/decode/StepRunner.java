@@ -1,8 +1,10 @@
 package io.equistream.decode;
 
 import io.equistream.decode.EngineLoop.Active;
+import io.equistream.equivariance.RowOutputs;
 import io.equistream.lm.LmSequence;
 import io.equistream.lm.OnnxCausalLm;
+import io.equistream.lm.StepOutput;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +24,7 @@ final class StepRunner {
   private final OnnxCausalLm model;
   private final EngineSettings settings;
   private final StepListener listener;
+  private float[][] probBuffers = new float[0][];
   private float[][] logitBuffers = new float[0][];
 
   StepRunner(OnnxCausalLm model, EngineSettings settings, StepListener listener) {
@@ -103,23 +106,29 @@ final class StepRunner {
       }
       offsets[a + 1] = rows.size();
     }
-    float[][] logits = logitBuffers(rows.size());
     long started = System.nanoTime();
-    try {
-      model.step(rows, maxTake.stream().mapToInt(Integer::intValue).toArray(), logits);
+    int[] before = new int[actives.size()];
+    boolean[] moved = new boolean[actives.size()];
+    try (StepOutput output = model.stepOutput(rows, maxTake.stream().mapToInt(Integer::intValue).toArray())) {
+      listener.afterStep(actives.size(), rows.size(), System.nanoTime() - started);
+      boolean anyReady = false;
+      for (int a = 0; a < actives.size(); a++) {
+        before[a] = actives.get(a).decoder.generated();
+        moved[a] = actives.get(a).decoder.readyToAdvance();
+        anyReady |= moved[a];
+      }
+      if (anyReady) {
+        output.computeProbs(); // one ONNX Runtime softmax over every row, on this (the engine's) thread
+        ensureBuffers(rows.size());
+        IntStream.range(0, actives.size()).parallel().filter(a -> moved[a]).forEach(a -> {
+          RequestDecoder decoder = actives.get(a).decoder;
+          decoder.advance(outputs(output, offsets[a], offsets[a + 1], decoder.needsLogits()));
+        });
+      }
     } catch (RuntimeException | OutOfMemoryError e) {
       failed(actives, e);
       return List.of();
     }
-    listener.afterStep(actives.size(), rows.size(), System.nanoTime() - started);
-    keep(logits);
-    int[] before = new int[actives.size()];
-    boolean[] moved = new boolean[actives.size()];
-    IntStream.range(0, actives.size()).parallel().forEach(a -> {
-      RequestDecoder decoder = actives.get(a).decoder;
-      before[a] = decoder.generated();
-      moved[a] = decoder.afterCall(Arrays.copyOfRange(logits, offsets[a], offsets[a + 1]));
-    });
     List<Active> advanced = new ArrayList<>();
     for (int a = 0; a < actives.size(); a++) {
       if (moved[a]) {
@@ -128,6 +137,20 @@ final class StepRunner {
       }
     }
     return advanced;
+  }
+
+  /** Rows [from, to) of a step as Java arrays (reused across steps: each is only read during its step). */
+  private RowOutputs outputs(StepOutput output, int from, int to, boolean withLogits) {
+    float[][] probs = new float[to - from][];
+    float[][] logits = new float[to - from][];
+    for (int r = from; r < to; r++) {
+      probs[r - from] = output.probs(r, probBuffers[r]);
+      if (withLogits) {
+        logits[r - from] = output.logits(r, logitBuffers[r]);
+        logitBuffers[r] = logits[r - from]; // distinct slots per request: safe from parallel advances
+      }
+    }
+    return new RowOutputs(logits, probs);
   }
 
   private void streamNewTokens(Active active, int before) {
@@ -152,17 +175,16 @@ final class StepRunner {
     }
   }
 
-  /** Logit arrays reused across calls (each row's array is only read during its own call). */
-  private float[][] logitBuffers(int rows) {
-    float[][] view = new float[rows][];
-    System.arraycopy(logitBuffers, 0, view, 0, Math.min(rows, logitBuffers.length));
-    return view;
-  }
-
-  private void keep(float[][] filled) {
-    if (filled.length > logitBuffers.length) {
-      logitBuffers = Arrays.copyOf(logitBuffers, filled.length);
+  /** Arrays reused across steps, one per row position (logit arrays only once a request needs them). */
+  private void ensureBuffers(int rows) {
+    if (rows > probBuffers.length) {
+      int vocab = model.vocabSize();
+      float[][] probs = java.util.Arrays.copyOf(probBuffers, rows);
+      for (int r = probBuffers.length; r < rows; r++) {
+        probs[r] = new float[vocab];
+      }
+      probBuffers = probs;
+      logitBuffers = java.util.Arrays.copyOf(logitBuffers, rows);
     }
-    System.arraycopy(filled, 0, logitBuffers, 0, filled.length);
   }
 }

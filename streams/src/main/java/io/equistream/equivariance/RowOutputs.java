@@ -1,6 +1,9 @@
 package io.equistream.equivariance;
 
-/** The model's next-token logits for each distinct sequence run this step, softmax computed once on demand. */
+/**
+ * The model's next-token outputs for each distinct sequence run this step: probabilities (given,
+ * or the softmax of the logits computed once on demand) and, where a caller needs them, logits.
+ */
 public final class RowOutputs {
   private final float[][] logits;
   private final float[][] probs;
@@ -33,7 +36,7 @@ public final class RowOutputs {
   }
 
   public int vocabSize() {
-    return logits[0].length;
+    return logits[0] != null ? logits[0].length : probs[0].length;
   }
 
   public float[] logits(int row) {

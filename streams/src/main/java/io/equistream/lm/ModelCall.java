@@ -33,11 +33,12 @@ final class ModelCall {
   }
 
   /**
-   * Runs the call; when {@code out} is non-null, writes each row's next-token logits (last
-   * position) into {@code out[outIndex[r]]} (allocated when null). Rows are attached to the new
-   * packed batch afterwards.
+   * Runs the call; when {@code out} is non-null, each row's next-token logits (last position) become
+   * row {@code outIndex[r]} of it: the pinned block itself when the call is the whole step ({@code
+   * whole}: its rows are the output's, in order, one position each), else copied. Rows are attached
+   * to the new packed batch afterwards.
    */
-  void run(List<LmSequence> rows, int[] take, float[][] out, int[] outIndex) throws OrtException {
+  void run(List<LmSequence> rows, int[] take, StepOutput out, int[] outIndex, boolean whole) throws OrtException {
     int n = rows.size();
     int newLength = 0;
     for (int t : take) {
@@ -83,8 +84,14 @@ final class ModelCall {
       try (OrtSession.Result ignored = session.run(inputs, outputs)) {
         // outputs were written into the pinned buffers
       }
-      if (out != null) {
-        copyLastLogits(logits.floats(), n, logitPositions, out, outIndex);
+      if (out != null && whole && logitPositions == 1) {
+        out.adopt(logits);
+        logits = null; // the output owns it now
+      } else if (out != null) {
+        for (int r = 0; r < n; r++) {
+          long offset = ((long) r * logitPositions + logitPositions - 1) * shape.vocabSize(); // rows x positions x vocab
+          out.copyRow(outIndex[r], logits.floats(), Math.toIntExact(offset));
+        }
       }
       if (cached) {
         int[] pad = new int[n];
@@ -217,19 +224,6 @@ final class ModelCall {
   private static OnnxTensor track(OnnxTensor tensor, List<OnnxTensor> tensors) {
     tensors.add(tensor);
     return tensor;
-  }
-
-  private void copyLastLogits(FloatBuffer logits, int n, int positions, float[][] out, int[] outIndex) {
-    int vocab = shape.vocabSize();
-    for (int r = 0; r < n; r++) {
-      float[] target = out[outIndex[r]];
-      if (target == null || target.length != vocab) {
-        target = new float[vocab];
-        out[outIndex[r]] = target;
-      }
-      long offset = ((long) r * positions + positions - 1) * vocab; // a long: rows x positions x vocab
-      logits.get(Math.toIntExact(offset), target, 0, vocab);
-    }
   }
 
   private void releaseAll(NativeBuffers.Block[] blocks) {

@@ -50,10 +50,11 @@ public final class OnnxCausalLm implements AutoCloseable {
   private final ExecutionDevice device;
   private final NativeBuffers buffers;
   private final ModelCall call;
+  private final NativeSoftmax softmax;
   private final long maxLogitsBytes;
 
   private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelShape shape, int maxPositions,
-      String modelId, String modelDigest, ExecutionDevice device) {
+      String modelId, String modelDigest, ExecutionDevice device, int intraOpThreads) {
     this.env = env;
     this.session = session;
     this.shape = shape;
@@ -64,6 +65,7 @@ public final class OnnxCausalLm implements AutoCloseable {
     this.maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES;
     this.buffers = new NativeBuffers(HELD_BUFFER_BYTES);
     this.call = new ModelCall(env, session, shape, buffers);
+    this.softmax = new NativeSoftmax(env, intraOpThreads);
   }
 
   /** Opens {@code modelDir/model.onnx}; config.json (optional) supplies n_positions. */
@@ -82,7 +84,8 @@ public final class OnnxCausalLm implements AutoCloseable {
       try {
         ModelShape shape = ModelShape.read(session.getInputInfo(), session.getOutputInfo());
         String id = modelDir.toAbsolutePath().normalize().getFileName().toString();
-        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device());
+        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device(),
+            options.intraOpThreads());
       } catch (RuntimeException | OrtException e) {
         session.close();
         throw e;
@@ -192,6 +195,18 @@ public final class OnnxCausalLm implements AutoCloseable {
    * after the last token it ran (meaningful once the row ran all of its tokens).
    */
   public void step(List<LmSequence> rows, int[] maxTake, float[][] out) {
+    try (StepOutput output = stepOutput(rows, maxTake)) {
+      for (int i = 0; i < rows.size(); i++) {
+        out[i] = output.logits(i, out[i]);
+      }
+    }
+  }
+
+  /**
+   * Like {@link #step(List, int[], float[][])}, leaving the logits in native memory, where their
+   * probabilities are computed by ONNX Runtime when first asked for. The caller closes the output.
+   */
+  public StepOutput stepOutput(List<LmSequence> rows, int[] maxTake) {
     for (LmSequence row : rows) {
       if (row.pending() < 1 && shape.hasPast()) {
         throw new IllegalStateException("a sequence has no new token to run");
@@ -210,17 +225,24 @@ public final class OnnxCausalLm implements AutoCloseable {
       int key = !shape.hasPast() || row.computed() == 0 ? 0 : takes[i];
       groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
     }
+    StepOutput out = new StepOutput(buffers, softmax, rows.size(), shape.vocabSize());
     try {
       for (List<Integer> group : groups.values()) {
-        runGroup(rows, takes, group, out);
+        runGroup(rows, takes, group, out, groups.size() == 1);
       }
+      return out;
     } catch (OrtException e) {
+      out.close();
       throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      out.close();
+      throw e;
     }
   }
 
   /** Splits a group so that no tensor outgrows its bound, and chunks long runs of new tokens. */
-  private void runGroup(List<LmSequence> all, int[] takes, List<Integer> group, float[][] out) throws OrtException {
+  private void runGroup(List<LmSequence> all, int[] takes, List<Integer> group, StepOutput out, boolean whole)
+      throws OrtException {
     int longest = 0;
     boolean uniform = true;
     for (int i : group) {
@@ -233,7 +255,7 @@ public final class OnnxCausalLm implements AutoCloseable {
     boolean chunkable = allPositions && shape.hasPast();
     if (chunkable && !uniform && rowLogitBytes * longest * group.size() > maxLogitsBytes) {
       for (int i : group) {
-        runGroup(all, takes, List.of(i), out); // alone, each row can run in chunks
+        runGroup(all, takes, List.of(i), out, false); // alone, each row can run in chunks
       }
       return;
     }
@@ -254,7 +276,8 @@ public final class OnnxCausalLm implements AutoCloseable {
         for (int r = 0; r < rows.size(); r++) {
           take[r] = Math.min(chunk, takes[outIndex[r]] - done);
         }
-        call.run(rows, take, done + chunk >= longest ? out : null, outIndex);
+        boolean last = done + chunk >= longest;
+        call.run(rows, take, last ? out : null, outIndex, whole && rows.size() == group.size());
       }
     }
   }
@@ -289,6 +312,7 @@ public final class OnnxCausalLm implements AutoCloseable {
   @Override
   public void close() {
     buffers.trim();
+    softmax.close();
     try {
       session.close();
     } catch (OrtException e) {
