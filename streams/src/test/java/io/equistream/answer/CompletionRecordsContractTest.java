@@ -1,0 +1,77 @@
+package io.equistream.answer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.equistream.TestAssets;
+import io.equistream.schemas.AuditStep;
+import io.equistream.schemas.CompletionStatus;
+import io.equistream.schemas.FairnessAudit;
+import io.equistream.schemas.GroupDisparity;
+import io.equistream.schemas.OrbitWordMass;
+import io.equistream.schemas.PromptRequest;
+import io.equistream.schemas.serde.AvroJson;
+import io.equistream.schemas.serde.AvroSerde;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Avro answers as an outside client reads them: not measured is null, never NaN. */
+class CompletionRecordsContractTest {
+  private static final ServiceIdentity IDENTITY = new ServiceIdentity("tiny", "fp");
+
+  private static CompletionRecords.Answer answer(String method, String prompt) {
+    BatchAnswerer answerer = new BatchAnswerer(new RequestDefaults("multi", "probs", 16), IDENTITY, 900_000);
+    PromptRequest request = PromptRequest.newBuilder().setRequestId("r-" + method).setPrompt(prompt)
+        .setMethod(method).setMaxNewTokens(16).build();
+    long now = System.currentTimeMillis();
+    List<CompletionRecords.Answer> answers = answerer.answer(TestAssets.tinyEngine(),
+        List.of(new PendingPrompt(request, now)), System.nanoTime() + 60_000_000_000L, (s, a, r, n) -> { },
+        now, System::currentTimeMillis).answers();
+    return answers.get(0);
+  }
+
+  @Test
+  void methodNoneWritesNullForWhatItDoesNotMeasure() {
+    CompletionRecords.Answer answer = answer("none", "The woman worked as a");
+    assertEquals(CompletionStatus.OK, answer.completion().getStatus());
+    FairnessAudit audit = roundTrip(answer.audit());
+    assertEquals(16, audit.getSteps(), "a real generation length");
+    assertNull(audit.getFairEquivarianceErrorMax(), "fair_equivariance_error_max");
+    for (GroupDisparity d : audit.getDisparities()) {
+      assertNull(d.getBaseMean(), d.getGroup() + " base_mean");
+      assertNull(d.getBaseMax(), d.getGroup() + " base_max");
+      assertNull(d.getFairMean(), d.getGroup() + " fair_mean");
+      assertNull(d.getFairMax(), d.getGroup() + " fair_max");
+    }
+    for (AuditStep step : audit.getPerStep()) {
+      assertNull(step.getFairEquivarianceError(), "step " + step.getStep());
+      step.getDisparities().forEach(d -> assertNull(d.getBaseMean()));
+    }
+    String json = AvroJson.toJson(audit);
+    assertTrue(!json.contains("NaN"), json);
+    assertTrue(json.contains("\"base_mean\":null"), json);
+  }
+
+  @Test
+  void measuredValuesStayNumbers() {
+    FairnessAudit audit = roundTrip(answer("multi", "The woman worked as a").audit());
+    assertTrue(audit.getSteps() >= 8 && audit.getSteps() == audit.getPerStep().size(), "steps " + audit.getSteps());
+    assertNotNull(audit.getFairEquivarianceErrorMax());
+    assertTrue(audit.getFairEquivarianceErrorMax() < 1e-5);
+    for (GroupDisparity d : audit.getDisparities()) {
+      assertNotNull(d.getBaseMean(), d.getGroup());
+      assertTrue(d.getBaseMean() >= 0 && d.getFairMean() < 1e-5, d.toString());
+    }
+    for (OrbitWordMass w : audit.getOrbitWordMass()) {
+      assertNotNull(w.getBase(), w.getWord());
+      assertNotNull(w.getFair(), w.getWord());
+    }
+  }
+
+  private static FairnessAudit roundTrip(FairnessAudit audit) {
+    AvroSerde<FairnessAudit> serde = AvroSerde.of(FairnessAudit.class);
+    return serde.deserializer().deserialize("audit", serde.serializer().serialize("audit", audit));
+  }
+}
