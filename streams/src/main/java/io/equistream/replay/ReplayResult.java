@@ -3,6 +3,7 @@ package io.equistream.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.equistream.audit.Measured;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
@@ -32,7 +33,7 @@ record ReplayResult(String requestId, String status, String completion, List<Int
 
   /**
    * Base and fair disparity of one audit: the mean over its groups of base_mean and fair_mean
-   * (NaN values skipped; NaN when none, e.g. method none or a request that was not served).
+   * (null or NaN = not measured, skipped; NaN when none, e.g. method none or a request that was not served).
    */
   static double[] disparity(FairnessAudit audit) {
     if (audit == null) {
@@ -43,11 +44,11 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     int baseCount = 0;
     int fairCount = 0;
     for (GroupDisparity d : audit.getDisparities()) {
-      if (!Double.isNaN(d.getBaseMean())) {
+      if (Measured.isMeasured(d.getBaseMean())) {
         base += d.getBaseMean();
         baseCount++;
       }
-      if (!Double.isNaN(d.getFairMean())) {
+      if (Measured.isMeasured(d.getFairMean())) {
         fair += d.getFairMean();
         fairCount++;
       }

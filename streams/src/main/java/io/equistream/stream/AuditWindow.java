@@ -1,5 +1,6 @@
 package io.equistream.stream;
 
+import io.equistream.audit.Measured;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
@@ -8,6 +9,8 @@ import java.time.Instant;
 /**
  * Running totals of the audits of one window and method+groups, turned into an AuditSummary.
  * Latency quantiles come from a log-scale histogram (10% wide buckets), so state stays bounded.
+ * Values an audit did not measure (null, or NaN from v1 writers) are skipped; a summary whose
+ * window measured nothing says null.
  */
 public final class AuditWindow {
   static final double BUCKET_GROWTH = 1.1;
@@ -20,6 +23,7 @@ public final class AuditWindow {
   public double fairDisparitySum;
   public long fairDisparityCount;
   public double fairErrorMax;
+  public long fairErrorCount;
   public long interventions;
   public long steps;
   public long tokens;
@@ -29,18 +33,21 @@ public final class AuditWindow {
   public AuditWindow add(FairnessAudit audit) {
     count++;
     for (GroupDisparity disparity : audit.getDisparities()) {
-      if (!Double.isNaN(disparity.getBaseMean())) {
+      if (Measured.isMeasured(disparity.getBaseMean())) {
         baseDisparitySum += disparity.getBaseMean();
         baseDisparityCount++;
-        baseDisparityMax = Math.max(baseDisparityMax, disparity.getBaseMax());
+        if (Measured.isMeasured(disparity.getBaseMax())) {
+          baseDisparityMax = Math.max(baseDisparityMax, disparity.getBaseMax());
+        }
       }
-      if (!Double.isNaN(disparity.getFairMean())) {
+      if (Measured.isMeasured(disparity.getFairMean())) {
         fairDisparitySum += disparity.getFairMean();
         fairDisparityCount++;
       }
     }
-    if (!Double.isNaN(audit.getFairEquivarianceErrorMax())) {
+    if (Measured.isMeasured(audit.getFairEquivarianceErrorMax())) {
       fairErrorMax = Math.max(fairErrorMax, audit.getFairEquivarianceErrorMax());
+      fairErrorCount++;
     }
     interventions += audit.getInterventionCount();
     steps += audit.getSteps();
@@ -85,10 +92,11 @@ public final class AuditWindow {
         .setWindowStart(Instant.ofEpochMilli(windowStart))
         .setWindowEnd(Instant.ofEpochMilli(windowEnd))
         .setCount(count)
-        .setMeanBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparitySum / baseDisparityCount)
-        .setMaxBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparityMax)
-        .setMeanFairDisparity(fairDisparityCount == 0 ? Double.NaN : fairDisparitySum / fairDisparityCount)
-        .setMaxFairEquivarianceError(fairErrorMax)
+        .setMeanBaseDisparity(baseDisparityCount == 0 ? null : baseDisparitySum / baseDisparityCount)
+        .setMaxBaseDisparity(baseDisparityCount == 0 ? null : baseDisparityMax)
+        .setMeanFairDisparity(fairDisparityCount == 0 ? null : fairDisparitySum / fairDisparityCount)
+        // fairErrorMax > 0 with no count: state written before fairErrorCount existed
+        .setMaxFairEquivarianceError(fairErrorCount > 0 || fairErrorMax > 0 ? fairErrorMax : null)
         .setInterventionRate(steps == 0 ? 0 : (double) interventions / steps)
         .setTokens(tokens)
         .setTokensPerSecond(tokens / elapsedSeconds)

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.TestAssets;
+import io.equistream.audit.StepAudit;
+import io.equistream.decode.FairEngine;
+import io.equistream.decode.FairRequest;
+import io.equistream.decode.GenerationParams;
+import io.equistream.decode.GenerationResult;
+import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.AuditStep;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairnessAudit;
@@ -14,6 +20,7 @@ import io.equistream.schemas.OrbitWordMass;
 import io.equistream.schemas.PromptRequest;
 import io.equistream.schemas.serde.AvroJson;
 import io.equistream.schemas.serde.AvroSerde;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +75,46 @@ class CompletionRecordsContractTest {
       assertNotNull(w.getBase(), w.getWord());
       assertNotNull(w.getFair(), w.getWord());
     }
+  }
+
+  /** The README's tie flag: AuditStep.top_tie is the engine's StepAudit.topTie, step by step. */
+  @Test
+  void tieStepsAreFlagged() {
+    FairEngine engine = TestAssets.tinyEngine();
+    FairRequest request = engine.resolver().resolve("tie", "I saw a", GenerationParams.greedy(16), "equitune",
+        List.of("gender"), "probs");
+    GenerationResult result = engine.generator().generate(List.of(request)).get(0);
+    PendingPrompt pending = new PendingPrompt(PromptRequest.newBuilder().setRequestId("tie").setPrompt("I saw a")
+        .build(), System.currentTimeMillis());
+    FairnessAudit audit = roundTrip(new CompletionRecords(IDENTITY).ok(pending, result, 0, 1, Instant.now()).audit());
+    List<StepAudit> engineSteps = result.audit().steps();
+    assertEquals(engineSteps.size(), audit.getPerStep().size());
+    for (int i = 0; i < engineSteps.size(); i++) {
+      assertEquals(engineSteps.get(i).topTie(), audit.getPerStep().get(i).getTopTie(), "step " + i);
+    }
+    assertTrue(audit.getPerStep().stream().anyMatch(AuditStep::getTopTie),
+        "this prompt has no gender word, so the fair top can be an exactly tied orbit (e.g. man/woman)");
+  }
+
+  @Test
+  void notesAreAddedAndAnUndeliverableAnswerIsSmallAndFailed() {
+    CompletionRecords.Answer answer = answer("multi", "The man worked as a");
+    FairCompletion noted = CompletionRecords.withNotes(answer.completion(),
+        List.of("reply_topic_missing: reply topic 'reply-x' does not exist"));
+    assertEquals(List.of("reply_topic_missing"), noted.getNotes().stream().map(AnswerNotes::code).toList());
+    assertEquals(answer.completion().getCompletion(), noted.getCompletion());
+    assertEquals(answer.completion(), CompletionRecords.withNotes(answer.completion(), List.of()));
+
+    FairCompletion big = FairCompletion.newBuilder(noted).setCompletion("x".repeat(2_000_000)).build();
+    FairCompletion failed = CompletionRecords.undeliverable(big, "too large");
+    assertEquals(CompletionStatus.FAILED, failed.getStatus());
+    assertEquals("too large", failed.getReason());
+    assertEquals(big.getRequestId(), failed.getRequestId());
+    assertEquals(noted.getNotes(), failed.getNotes());
+    assertTrue(AvroSerde.of(FairCompletion.class).serializer().serialize("c", failed).length < 1_000);
+    FairnessAudit bare = CompletionRecords.withoutDetail(answer.audit());
+    assertTrue(bare.getPerStep().isEmpty() && bare.getOrbitWordMass().isEmpty());
+    assertEquals(answer.audit().getDisparities(), bare.getDisparities());
   }
 
   private static FairnessAudit roundTrip(FairnessAudit audit) {

@@ -76,7 +76,19 @@ class DeployFilesTest {
       "equistream.limit.max.output.bytes",
       "equistream.summary.window.ms",
       "equistream.http.port",
-      "equistream.debug.step.delay.ms");
+      "equistream.debug.step.delay.ms",
+      "equistream.limit.max.request.id.chars",
+      "equistream.limit.max.stop.chars",
+      "equistream.limit.max.metadata.entries",
+      "equistream.limit.max.metadata.bytes",
+      "equistream.limit.max.field.chars",
+      "equistream.limit.max.groups",
+      "equistream.dlq.max.payload.bytes",
+      "equistream.reply.topic.prefix",
+      "equistream.reply.topic.cache.ttl.ms",
+      "equistream.reply.topic.miss.ttl.ms",
+      "equistream.health.max.thread.replacements",
+      "equistream.health.thread.replacements.window.ms");
 
   /** Paths a Dockerfile may COPY that the Maven build produces instead of git. */
   static final Set<String> BUILD_OUTPUTS = Set.of("streams/target/equistream.jar");
@@ -410,8 +422,8 @@ class DeployFilesTest {
       Matcher comment = Pattern.compile("(?m)((?:^\\s*#.*\\n)+)\\s*equistream\\.topic\\.dlq=").matcher(text.getValue());
       assertTrue(comment.find(), text.getKey() + " must explain equistream.topic.dlq");
       String explanation = comment.group(1).toLowerCase(java.util.Locale.ROOT);
-      assertFalse(explanation.contains("rejected"), text.getKey() + ": rejected requests get a REJECTED completion, not"
-          + " a dead letter: " + explanation);
+      assertFalse(explanation.contains("rejected requests") || explanation.contains("bad json"), text.getKey()
+          + ": rejected requests get a REJECTED completion, not a dead letter, and requests are Avro: " + explanation);
       assertTrue(explanation.contains("undeserializable") && explanation.contains("request_id"),
           text.getKey() + ": say what is dead-lettered: " + explanation);
     }

@@ -47,4 +47,25 @@ class ServiceConfigSafetyTest {
     assertTrue(config.redacted().get("ssl.truststore.password").contains("${secrets:"),
         "logs show where the secret comes from: " + config.redacted());
   }
+
+  @Test
+  void safetyLimitsAndTheReplyTopicPolicyComeFromTheConfig() {
+    Properties file = new Properties();
+    file.put("application.id", "tenant-a");
+    file.put("equistream.reply.topic.prefix", "tenant-a.replies.");
+    file.put("equistream.limit.max.request.id.chars", "64");
+    file.put("equistream.health.max.thread.replacements", "5");
+    ServiceConfig config = ServiceConfig.of(file);
+    assertEquals(64, config.screenLimits().maxRequestIdChars());
+    assertEquals(20_000, config.screenLimits().maxPromptChars(), "the engine's prompt limit");
+    assertEquals(5, config.crashLoopLimit().maxReplacements());
+    assertEquals(java.time.Duration.ofMinutes(10), config.crashLoopLimit().window());
+    assertTrue(config.replyTopicPolicy().allows("tenant-a.replies.chat-1"));
+    assertFalse(config.replyTopicPolicy().allows("tenant-a-pending-prompts-changelog"));
+    assertFalse(config.replyTopicPolicy().allows("completions"));
+    assertFalse(config.replyTopicPolicy().allows("reply-x"), "the default prefix no longer applies");
+    Properties kafka = config.kafkaProperties();
+    assertEquals("65536", kafka.get(DeadLetters.MAX_PAYLOAD_CONFIG), "the handlers get the dead-letter cap");
+    assertEquals("900000", kafka.get(OversizedOutputHandler.MAX_OUTPUT_CONFIG));
+  }
 }

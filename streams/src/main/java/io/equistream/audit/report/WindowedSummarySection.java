@@ -29,7 +29,7 @@ final class WindowedSummarySection {
     for (AuditSummary s : summaries) {
       double[] sums = perWindow.computeIfAbsent(s.getWindowStart().toEpochMilli(), k -> new double[3]);
       double weight = Math.max(1, s.getCount());
-      if (Double.isFinite(s.getMeanBaseDisparity()) && Double.isFinite(s.getMeanFairDisparity())) {
+      if (finite(s.getMeanBaseDisparity()) && finite(s.getMeanFairDisparity())) {
         sums[0] += weight * s.getMeanBaseDisparity();
         sums[1] += weight * s.getMeanFairDisparity();
         sums[2] += weight;
@@ -55,5 +55,10 @@ final class WindowedSummarySection {
           num(Numbers.value(s.getLatencyP99Ms())));
     }
     html.append(table).append("</section>\n");
+  }
+
+  /** Null (not measured, v2) or NaN (v1) leave a window out. */
+  private static boolean finite(Double value) {
+    return value != null && Double.isFinite(value);
   }
 }
