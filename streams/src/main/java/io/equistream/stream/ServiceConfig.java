@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -27,6 +28,9 @@ public final class ServiceConfig {
 
   /** Every EquiStream key with its default; an unknown equistream.* key is an error. */
   public static final Map<String, String> DEFAULTS = defaults();
+
+  /** A Kafka config-provider reference, ${provider:path:key}: where a secret is, not the secret. */
+  private static final Pattern PROVIDER_REFERENCE = Pattern.compile("\\$\\{[^}]+}");
 
   private static Map<String, String> defaults() {
     Map<String, String> d = new LinkedHashMap<>();
@@ -215,9 +219,6 @@ public final class ServiceConfig {
     return new CrashLoopLimit(intValue("equistream.health.max.thread.replacements"),
         Duration.ofMillis(longValue("equistream.health.thread.replacements.window.ms")));
   }
-
-  /** A Kafka config-provider reference, ${provider:path:key}: where a secret is, not the secret. */
-  private static final java.util.regex.Pattern PROVIDER_REFERENCE = java.util.regex.Pattern.compile("\\$\\{[^}]+}");
 
   /**
    * A redacted view for logs: values of keys that look secret are masked, unless they are only a
