@@ -1,6 +1,7 @@
 package io.equistream.answer;
 
 import io.equistream.audit.AuditTrail;
+import io.equistream.audit.Measured;
 import io.equistream.audit.StepAudit;
 import io.equistream.decode.GenerationResult;
 import io.equistream.group.ProductGroup;
@@ -17,7 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Builds the Avro answers (completion + audit) for OK, REJECTED and FAILED requests. */
+/**
+ * Builds the Avro answers (completion + audit) for OK, REJECTED and FAILED requests. What was not
+ * measured (NaN in the audit trail) is written as null.
+ */
 public final class CompletionRecords {
   /** One request's answer pair. */
   public record Answer(FairCompletion completion, FairnessAudit audit) {
@@ -64,7 +68,7 @@ public final class CompletionRecords {
         .setInterventionCount(trail.interventions())
         .setInterventionRate(trail.interventionRate())
         .setDisparities(trail.groups().stream().map(CompletionRecords::disparity).toList())
-        .setFairEquivarianceErrorMax(trail.maxEquivarianceError())
+        .setFairEquivarianceErrorMax(Measured.orNull(trail.maxEquivarianceError()))
         .setOrbitWordMass(trail.wordMasses().stream().map(CompletionRecords::wordMass).toList())
         .setPerStep(steps(trail, result.request().group()))
         .setForwardSequences(result.forwardSequences())
@@ -135,15 +139,65 @@ public final class CompletionRecords {
 
   private static OrbitWordMass wordMass(AuditTrail.WordMass m) {
     return OrbitWordMass.newBuilder().setGroup(m.group()).setWord(m.word()).setTokenId(m.tokenId())
-        .setBase(m.base()).setFair(m.fair()).setOrbit(m.orbit())
-        .setBaseFirstStep(Double.isNaN(m.baseFirstStep()) ? null : m.baseFirstStep())
-        .setFairFirstStep(Double.isNaN(m.fairFirstStep()) ? null : m.fairFirstStep())
+        .setBase(Measured.orNull(m.base())).setFair(Measured.orNull(m.fair())).setOrbit(m.orbit())
+        .setBaseFirstStep(Measured.orNull(m.baseFirstStep()))
+        .setFairFirstStep(Measured.orNull(m.fairFirstStep()))
         .build();
   }
 
+  /**
+   * What replaces an answer that could not be written (e.g. too large for its topic): FAILED with
+   * the reason, and only the small fields (ids, method, groups, timing, notes), so it fits.
+   */
+  public static FairCompletion undeliverable(FairCompletion original, String reason) {
+    return FairCompletion.newBuilder()
+        .setRequestId(original.getRequestId())
+        .setConversationId(original.getConversationId())
+        .setStatus(CompletionStatus.FAILED)
+        .setReason(reason)
+        .setFinishReason("error")
+        .setMethod(original.getMethod())
+        .setGroups(original.getGroups())
+        .setAggregate(original.getAggregate())
+        .setModelId(original.getModelId())
+        .setConfigFingerprint(original.getConfigFingerprint())
+        .setSeed(original.getSeed())
+        .setPromptTokens(original.getPromptTokens())
+        .setQueueMs(original.getQueueMs())
+        .setInferenceMs(original.getInferenceMs())
+        .setTotalMs(original.getTotalMs())
+        .setCreatedAt(original.getCreatedAt())
+        .setCompletedAt(original.getCompletedAt())
+        .setNotes(original.getNotes())
+        .build();
+  }
+
+  /** An audit without its per-step and per-word detail (what fits when the whole one does not). */
+  public static FairnessAudit withoutDetail(FairnessAudit audit) {
+    return FairnessAudit.newBuilder(audit).setPerStep(List.of()).setOrbitWordMass(List.of()).build();
+  }
+
+  /**
+   * The answer with delivery notes added (e.g. {@link AnswerNotes#refused}); the completion is
+   * otherwise unchanged, so it is what the reply copy would have carried.
+   */
+  public static FairCompletion withNotes(FairCompletion completion, List<String> notes) {
+    if (notes.isEmpty()) {
+      return completion;
+    }
+    List<String> all = new ArrayList<>(completion.getNotes());
+    all.addAll(notes);
+    return FairCompletion.newBuilder(completion).setNotes(all).build();
+  }
+
   private static GroupDisparity disparity(AuditTrail.GroupSummary summary) {
-    return new GroupDisparity(summary.group(), summary.baseMean(), summary.baseMax(), summary.fairMean(),
-        summary.fairMax());
+    return disparity(summary.group(), summary.baseMean(), summary.baseMax(), summary.fairMean(), summary.fairMax());
+  }
+
+  private static GroupDisparity disparity(String group, double baseMean, double baseMax, double fairMean,
+      double fairMax) {
+    return new GroupDisparity(group, Measured.orNull(baseMean), Measured.orNull(baseMax), Measured.orNull(fairMean),
+        Measured.orNull(fairMax));
   }
 
   private static List<AuditStep> steps(AuditTrail trail, ProductGroup group) {
@@ -151,11 +205,11 @@ public final class CompletionRecords {
     for (StepAudit step : trail.steps()) {
       List<GroupDisparity> disparities = new ArrayList<>();
       for (int f = 0; f < group.factorCount(); f++) {
-        disparities.add(new GroupDisparity(group.factors().get(f).name(), step.baseMean()[f], step.baseMax()[f],
+        disparities.add(disparity(group.factors().get(f).name(), step.baseMean()[f], step.baseMax()[f],
             step.fairMean()[f], step.fairMax()[f]));
       }
       out.add(new AuditStep(step.step(), step.baseToken(), step.fairToken(), step.intervened(), disparities,
-          step.equivarianceError(), step.checkedElement()));
+          Measured.orNull(step.equivarianceError()), step.checkedElement(), step.topTie()));
     }
     return out;
   }

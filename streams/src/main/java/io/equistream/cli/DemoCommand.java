@@ -1,5 +1,6 @@
 package io.equistream.cli;
 
+import io.equistream.audit.Measured;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -154,10 +156,15 @@ final class DemoCommand implements Callable<Integer> {
     System.out.printf("%n  %-8s %-36s %6s %10s %10s %9s %8s %8s %8s%n", "method", "groups", "count", "base-disp",
         "fair-disp", "interv.", "tokens", "p50 ms", "p99 ms");
     for (AuditSummary s : latest.values()) {
-      System.out.printf("  %-8s %-36s %6d %10.4f %10.2e %9.3f %8d %8.0f %8.0f%n", s.getMethod(), s.getGroups(),
-          s.getCount(), s.getMeanBaseDisparity(), s.getMeanFairDisparity(), s.getInterventionRate(), s.getTokens(),
-          s.getLatencyP50Ms(), s.getLatencyP99Ms());
+      System.out.printf("  %-8s %-36s %6d %10s %10s %9.3f %8d %8.0f %8.0f%n", s.getMethod(), s.getGroups(),
+          s.getCount(), measured("%.4f", s.getMeanBaseDisparity()), measured("%.2e", s.getMeanFairDisparity()),
+          s.getInterventionRate(), s.getTokens(), s.getLatencyP50Ms(), s.getLatencyP99Ms());
     }
+  }
+
+  /** n/a for what a method does not measure (method none has no disparity). */
+  private static String measured(String format, Double value) {
+    return Measured.isMeasured(value) ? String.format(Locale.ROOT, format, value) : "n/a";
   }
 
   private static long totalCount(Map<String, AuditSummary> summaries) {

@@ -100,7 +100,7 @@ final class ResultJson {
     ObjectNode node = JSON.objectNode().put("step", step.step()).put("base_token", step.baseToken())
         .put("fair_token", step.fairToken()).put("intervened", step.intervened());
     number(node, "fair_equivariance_error", step.equivarianceError());
-    node.put("checked_element", step.checkedElement());
+    node.put("checked_element", step.checkedElement()).put("top_tie", step.topTie());
     ArrayNode disparities = node.putArray("disparities");
     for (int f = 0; f < group.factorCount(); f++) {
       ObjectNode entry = disparities.addObject().put("group", group.factors().get(f).name());

@@ -23,7 +23,7 @@ final class RunCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
     // The HTTP server starts before the model loads: live (200) and not ready (503) meanwhile.
-    try (ServiceMetrics metrics = new ServiceMetrics();
+    try (ServiceMetrics metrics = ServiceMetrics.forService(config);
         ObservabilityServer http = httpPort >= 0 ? ObservabilityServer.start(httpPort, metrics) : null;
         FairStreamsService service = new FairStreamsService(config, metrics)) {
       metrics.bind(service.streams());

@@ -35,6 +35,17 @@ public final class GroupCatalog {
     }
   }
 
+  /** The group names of a groups file, without validating its words (no tokenizer needed); empty if unreadable. */
+  public static List<String> namesIn(Path file) {
+    try {
+      List<String> names = new ArrayList<>();
+      new ObjectMapper().readTree(file.toFile()).path("groups").forEach(g -> names.add(g.path("name").asText("")));
+      return names;
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
   public static GroupCatalog parse(JsonNode root, GptTokenizer tokenizer) {
     JsonNode list = root.get("groups");
     if (list == null || !list.isArray()) {

@@ -3,6 +3,7 @@ package io.equistream.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.equistream.audit.Measured;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
@@ -41,19 +42,15 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     List<GroupValues> out = new ArrayList<>();
     if (audit != null) {
       for (GroupDisparity d : audit.getDisparities()) {
-        out.add(new GroupValues(d.getGroup(), measured(d.getBaseMean()), measured(d.getFairMean())));
+        out.add(new GroupValues(d.getGroup(), Measured.orNaN(d.getBaseMean()), Measured.orNaN(d.getFairMean())));
       }
     }
     return out;
   }
 
-  private static double measured(Double value) {
-    return value == null ? Double.NaN : value;
-  }
-
   /**
    * Base and fair disparity of one audit: the mean over its groups of base_mean and fair_mean
-   * (NaN values skipped; NaN when none, e.g. method none or a request that was not served).
+   * (null or NaN = not measured, skipped; NaN when none, e.g. method none or a request that was not served).
    */
   static double[] disparity(FairnessAudit audit) {
     if (audit == null) {
@@ -64,12 +61,12 @@ record ReplayResult(String requestId, String status, String completion, List<Int
     int baseCount = 0;
     int fairCount = 0;
     for (GroupDisparity d : audit.getDisparities()) {
-      double baseMean = measured(d.getBaseMean()); // not measured: NaN, or null in a nullable schema
+      double baseMean = Measured.orNaN(d.getBaseMean()); // not measured: NaN, or null in a nullable schema
       if (!Double.isNaN(baseMean)) {
         base += baseMean;
         baseCount++;
       }
-      double fairMean = measured(d.getFairMean());
+      double fairMean = Measured.orNaN(d.getFairMean());
       if (!Double.isNaN(fairMean)) {
         fair += fairMean;
         fairCount++;

@@ -1,5 +1,6 @@
 package io.equistream.stream;
 
+import io.equistream.audit.Measured;
 import io.equistream.schemas.AuditSummary;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
@@ -8,9 +9,9 @@ import java.time.Instant;
 /**
  * Running totals of the audits of one window and method+groups, turned into an AuditSummary
  * (definitions in the AuditSummary schema and the README). Latency quantiles come from a log-scale
- * histogram (10% wide buckets), so state stays bounded. Not-measured values may arrive as NaN or (in
- * nullable audit schemas) null; both are skipped. Fields are public for the JSON state serde; fields
- * added later read as 0 from older state.
+ * histogram (10% wide buckets), so state stays bounded. Values an audit did not measure (null, or
+ * NaN from v1 writers) are skipped; a summary whose window measured nothing says null. Fields are
+ * public for the JSON state serde; fields added later read as 0 from older state.
  */
 public final class AuditWindow {
   static final double BUCKET_GROWTH = 1.1;
@@ -37,20 +38,20 @@ public final class AuditWindow {
   public AuditWindow add(FairnessAudit audit) {
     count++;
     for (GroupDisparity disparity : audit.getDisparities()) {
-      double baseMean = measured(disparity.getBaseMean());
+      double baseMean = Measured.orNaN(disparity.getBaseMean());
       if (!Double.isNaN(baseMean)) {
         baseDisparitySum += baseMean;
         baseDisparityCount++;
-        double baseMax = measured(disparity.getBaseMax());
+        double baseMax = Measured.orNaN(disparity.getBaseMax());
         baseDisparityMax = Math.max(baseDisparityMax, Double.isNaN(baseMax) ? baseMean : baseMax);
       }
-      double fairMean = measured(disparity.getFairMean());
+      double fairMean = Measured.orNaN(disparity.getFairMean());
       if (!Double.isNaN(fairMean)) {
         fairDisparitySum += fairMean;
         fairDisparityCount++;
       }
     }
-    double fairError = measured(audit.getFairEquivarianceErrorMax());
+    double fairError = Measured.orNaN(audit.getFairEquivarianceErrorMax());
     if (!Double.isNaN(fairError)) {
       fairErrorMax = fairErrorCount == 0 ? fairError : Math.max(fairErrorMax, fairError);
       fairErrorCount++;
@@ -68,11 +69,6 @@ public final class AuditWindow {
     lastMillis = Math.max(lastMillis, audit.getCreatedAt().toEpochMilli());
     latencyBuckets[bucketOf(audit.getTotalMs())]++;
     return this;
-  }
-
-  /** NaN for a value that was not measured (NaN, infinite or null). */
-  static double measured(Double value) {
-    return value == null || !Double.isFinite(value) ? Double.NaN : value;
   }
 
   static int bucketOf(long millis) {
@@ -110,11 +106,11 @@ public final class AuditWindow {
         .setWindowStart(Instant.ofEpochMilli(windowStart))
         .setWindowEnd(Instant.ofEpochMilli(windowEnd))
         .setCount(count)
-        .setMeanBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparitySum / baseDisparityCount)
-        .setMaxBaseDisparity(baseDisparityCount == 0 ? Double.NaN : baseDisparityMax)
-        .setMeanFairDisparity(fairDisparityCount == 0 ? Double.NaN : fairDisparitySum / fairDisparityCount)
+        .setMeanBaseDisparity(baseDisparityCount == 0 ? null : baseDisparitySum / baseDisparityCount)
+        .setMaxBaseDisparity(baseDisparityCount == 0 ? null : baseDisparityMax)
+        .setMeanFairDisparity(fairDisparityCount == 0 ? null : fairDisparitySum / fairDisparityCount)
         // (state written before fairErrorCount existed has a count of 0 and its maximum)
-        .setMaxFairEquivarianceError(fairErrorCount == 0 && fairErrorMax == 0 ? Double.NaN : fairErrorMax)
+        .setMaxFairEquivarianceError(fairErrorCount == 0 && fairErrorMax == 0 ? null : fairErrorMax)
         .setInterventionRate(steps == 0 ? 0 : (double) interventions / steps)
         .setGreedySteps(greedySteps)
         .setGreedyInterventions(greedyInterventions)

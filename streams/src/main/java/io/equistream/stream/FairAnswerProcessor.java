@@ -4,7 +4,10 @@ import io.equistream.answer.AnswerBuilder;
 import io.equistream.answer.ChunkStream;
 import io.equistream.answer.CompletionRecords;
 import io.equistream.answer.PendingPrompt;
+import io.equistream.answer.PrintableText;
+import io.equistream.answer.ReplyRouting;
 import io.equistream.answer.RequestIntake;
+import io.equistream.answer.RequestScreen;
 import io.equistream.answer.StreamProgress;
 import io.equistream.decode.EngineOutcome;
 import io.equistream.decode.FairEngine;
@@ -12,7 +15,9 @@ import io.equistream.decode.FairRequest;
 import io.equistream.decode.OutcomeSink;
 import io.equistream.decode.RequestRejectedException;
 import io.equistream.decode.Submission;
+import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
+import io.equistream.schemas.serde.AvroSerde;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +55,7 @@ import org.slf4j.LoggerFactory;
 final class FairAnswerProcessor implements Processor<String, PromptRequest, String, SpecificRecord> {
   static final String BUFFER_STORE = "pending-prompts";
   static final String STREAM_STORE = "streamed-chunks";
-  static final String ERROR_HEADER = "equistream.error";
+  static final String ERROR_HEADER = DeadLetters.ERROR_HEADER;
   static final String REPLY_TOPIC_HEADER = "equistream.reply-topic";
   private static final Logger LOG = LoggerFactory.getLogger(FairAnswerProcessor.class);
 
@@ -63,6 +68,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   }
 
   private final FairEngine engine;
+  private final RequestScreen screen;
   private final RequestIntake intake;
   private final AnswerBuilder answers;
   private final Forwarding forwarding;
@@ -89,9 +95,10 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   /** First buffer key not yet handed to the engine (its queue was full), or -1 when all are. */
   private long firstParked = -1;
 
-  FairAnswerProcessor(FairEngine engine, RequestIntake intake, AnswerBuilder answers, Forwarding forwarding,
-      long deadlineMs, long handoffMs) {
+  FairAnswerProcessor(FairEngine engine, RequestScreen screen, RequestIntake intake, AnswerBuilder answers,
+      Forwarding forwarding, long deadlineMs, long handoffMs) {
     this.engine = engine;
+    this.screen = screen;
     this.intake = intake;
     this.answers = answers;
     this.forwarding = forwarding;
@@ -129,10 +136,19 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
       forwarding.deadLetter(record, "null value: a request needs a request_id and a prompt");
       return;
     }
-    if (request.getRequestId() == null || request.getRequestId().isBlank()) {
-      forwarding.deadLetter(record, "missing request_id: nobody to answer");
+    // Sizes and ids are checked before anything is buffered or tokenized (hostile input stays small).
+    RequestScreen.Verdict verdict = screen.screen(request);
+    if (verdict instanceof RequestScreen.Verdict.DeadLetter dead) {
+      forwarding.deadLetter(record, dead.reason());
       return;
     }
+    if (verdict instanceof RequestScreen.Verdict.Reject reject) {
+      PendingPrompt trimmed = new PendingPrompt(reject.trimmed(), context.currentSystemTimeMs(), record.key());
+      finishAnswer(trimmed, answers.rejected(trimmed, reject.reason(),
+          Instant.ofEpochMilli(context.currentSystemTimeMs())), null);
+      return;
+    }
+    forwarding.prefetch(request.getReplyTopic());
     PendingPrompt pending = new PendingPrompt(request, context.currentSystemTimeMs(), record.key());
     FairRequest resolved = resolveOrAnswer(pending);
     if (resolved == null) {
@@ -254,55 +270,63 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
 
   /** The processor's outputs: each kind of record to its own named child (see FairTopology). */
   static final class Forwarding {
-    private final java.util.function.Predicate<String> replyTopicUsable;
+    private final ReplyRouting routing;
     private final ServiceListener listener;
+    private final int maxDeadLetterBytes;
+    private final AvroSerde<PromptRequest> requests = AvroSerde.of(PromptRequest.class);
     private ProcessorContext<String, SpecificRecord> context;
 
-    Forwarding(java.util.function.Predicate<String> replyTopicUsable, ServiceListener listener) {
-      this.replyTopicUsable = replyTopicUsable;
+    Forwarding(ReplyRouting routing, ServiceListener listener, int maxDeadLetterBytes) {
+      this.routing = routing;
       this.listener = listener;
+      this.maxDeadLetterBytes = maxDeadLetterBytes;
+    }
+
+    /** Starts finding out whether the request's reply topic exists (never blocks). */
+    void prefetch(String replyTopic) {
+      routing.prefetch(replyTopic);
     }
 
     void init(ProcessorContext<String, SpecificRecord> processorContext) {
       this.context = processorContext;
     }
 
+    /** The completion (with its delivery notes), the reply copy the routing allows, and the audit. */
     void answer(PendingPrompt prompt, CompletionRecords.Answer answer) {
       long timestamp = context.currentSystemTimeMs();
       String key = prompt.answerKey();
-      context.forward(new Record<String, SpecificRecord>(key, answer.completion(), timestamp), FairTopology.COMPLETIONS);
-      reply(prompt, key, answer.completion(), timestamp);
+      ReplyRouting.Decision route = routing.route(prompt.request().getReplyTopic());
+      FairCompletion completion = CompletionRecords.withNotes(answer.completion(), route.notes());
+      context.forward(new Record<String, SpecificRecord>(key, completion, timestamp), FairTopology.COMPLETIONS);
+      route.copyTo().ifPresent(topic -> reply(topic, key, answer.completion(), timestamp));
+      if (!route.notes().isEmpty()) {
+        LOG.warn("request {}: {}", PrintableText.oneLine(prompt.request().getRequestId(), 256), route.notes());
+      }
       context.forward(new Record<String, SpecificRecord>(key, answer.audit(), timestamp), FairTopology.AUDITS);
-      listener.answered(answer.completion(), answer.audit());
+      listener.answered(completion, answer.audit());
     }
 
     void chunk(PendingPrompt prompt, SpecificRecord chunk) {
       long timestamp = context.currentSystemTimeMs();
       String key = prompt.answerKey();
       context.forward(new Record<>(key, chunk, timestamp), FairTopology.CHUNKS);
-      reply(prompt, key, chunk, timestamp);
+      routing.route(prompt.request().getReplyTopic()).copyTo().ifPresent(topic -> reply(topic, key, chunk, timestamp));
     }
 
-    private void reply(PendingPrompt prompt, String key, SpecificRecord value, long timestamp) {
-      String replyTopic = prompt.request().getReplyTopic();
-      if (replyTopic == null) {
-        return;
-      }
-      if (replyTopicUsable.test(replyTopic)) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(REPLY_TOPIC_HEADER, replyTopic.getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(key, value, timestamp, headers), FairTopology.REPLIES);
-      } else {
-        LOG.warn("request {}: reply topic does not exist; answering on the service's topics only",
-            prompt.request().getRequestId());
-      }
+    private void reply(String topic, String key, SpecificRecord value, long timestamp) {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(REPLY_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
+      context.forward(new Record<>(key, value, timestamp, headers), FairTopology.REPLIES);
     }
 
+    /** A record nobody can be answered for: bounded payload (the sink cuts it), key and headers. */
     void deadLetter(Record<String, PromptRequest> record, String reason) {
-      LOG.warn("dead-lettering a record: {}", reason);
-      RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-      headers.add(ERROR_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-      context.forward(new Record<String, SpecificRecord>(record.key(), record.value(), record.timestamp(), headers),
+      LOG.warn("dead-lettering a record: {}", DeadLetters.reason(reason));
+      byte[] value = record.value() == null ? null : requests.serializer().serialize("", record.value());
+      byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
+      String origin = context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse(null);
+      context.forward(new Record<String, SpecificRecord>(DeadLetters.key(record.key()), record.value(),
+          record.timestamp(), DeadLetters.headers(record.headers(), reason, origin, value, key, maxDeadLetterBytes)),
           FairTopology.DEAD_LETTERS);
     }
   }

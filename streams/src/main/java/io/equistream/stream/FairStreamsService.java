@@ -1,8 +1,10 @@
 package io.equistream.stream;
 
 import io.equistream.answer.AnswerBuilder;
+import io.equistream.answer.ReplyRouting;
 import io.equistream.answer.RequestDefaults;
 import io.equistream.answer.RequestIntake;
+import io.equistream.answer.RequestScreen;
 import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.RequestLimits;
@@ -45,7 +47,7 @@ public final class FairStreamsService implements AutoCloseable {
     }
     this.engine = openEngine(config, listener);
     this.identity = new ServiceIdentity(engine.model().modelId(), fingerprint(config, engine));
-    this.replyTopics = new ReplyTopics(Admin.create(config.clientProperties()));
+    this.replyTopics = ReplyTopics.of(config);
     Topology topology = topology(config, engine, identity, replyTopics, listener);
     Properties kafka = config.kafkaProperties();
     this.streams = new KafkaStreams(topology, kafka);
@@ -60,15 +62,20 @@ public final class FairStreamsService implements AutoCloseable {
 
   /** The service topology with the settings of a config (shared by run, demo and tests). */
   public static Topology topology(ServiceConfig config, FairEngine engine, ServiceIdentity identity,
-      java.util.function.Predicate<String> replyTopics, ServiceListener listener) {
+      ReplyRouting.TopicExistence replyTopics, ServiceListener listener) {
     RequestDefaults defaults = new RequestDefaults(config.get("equistream.default.method"),
         config.get("equistream.default.aggregate"), config.intValue("equistream.default.max.new.tokens"));
     RequestIntake intake = new RequestIntake(defaults);
-    AnswerBuilder answers = new AnswerBuilder(identity, config.intValue("equistream.limit.max.output.bytes"));
+    int maxOutputBytes = config.intValue("equistream.limit.max.output.bytes");
+    AnswerBuilder answers = new AnswerBuilder(identity, maxOutputBytes);
+    RequestScreen screen = new RequestScreen(config.screenLimits());
+    ReplyRouting routing = new ReplyRouting(config.replyTopicPolicy(), replyTopics);
+    int maxDeadLetterBytes = config.intValue("equistream.dlq.max.payload.bytes");
     return FairTopology.build(config.topics(),
-        () -> new FairAnswerProcessor(engine, intake, answers, new FairAnswerProcessor.Forwarding(replyTopics, listener),
+        () -> new FairAnswerProcessor(engine, screen, intake, answers,
+            new FairAnswerProcessor.Forwarding(routing, listener, maxDeadLetterBytes),
             config.longValue("equistream.request.deadline.ms"), config.longValue("equistream.handoff.ms")),
-        Duration.ofMillis(config.longValue("equistream.summary.window.ms")));
+        Duration.ofMillis(config.longValue("equistream.summary.window.ms")), maxOutputBytes, maxDeadLetterBytes);
   }
 
   /** The engine a config describes (model, groups, limits, scheduling), reporting its steps to the listener. */

@@ -51,11 +51,17 @@ public final class FairTopology {
   private FairTopology() {
   }
 
+  /**
+   * @param maxOutputBytes every output serializer refuses a larger record (the production exception
+   *     handler then writes a small FAILED answer in its place: see OutputSizeGuard)
+   * @param maxDeadLetterBytes dead-letter payloads are cut to this
+   */
   public static Topology build(Topics topics, ProcessorSupplier<String, PromptRequest, String, SpecificRecord> answers,
-      Duration summaryWindow) {
+      Duration summaryWindow, int maxOutputBytes, int maxDeadLetterBytes) {
     Serde<String> keys = Serdes.String();
-    AvroSerde<FairnessAudit> auditSerde = AvroSerde.of(FairnessAudit.class);
-    Serializer<FairCompletion> completions = AvroSerde.of(FairCompletion.class).serializer();
+    Serde<FairnessAudit> auditSerde = OutputSizeGuard.capped(AvroSerde.of(FairnessAudit.class), maxOutputBytes);
+    Serializer<FairCompletion> completions =
+        OutputSizeGuard.capped(AvroSerde.of(FairCompletion.class).serializer(), maxOutputBytes);
 
     // 1. fairness-audit -> windowed summary per method+groups of the served requests -> fairness-audit-summary.
     StreamsBuilder builder = new StreamsBuilder();
@@ -73,7 +79,8 @@ public final class FairTopology {
               windowed.window().start(), windowed.window().end());
           return KeyValue.pair(windowed.key(), summary);
         })
-        .to(topics.auditSummary(), Produced.with(keys, AvroSerde.of(AuditSummary.class)));
+        .to(topics.auditSummary(), Produced.with(keys,
+            OutputSizeGuard.capped(AvroSerde.of(AuditSummary.class), maxOutputBytes)));
     Topology topology = builder.build();
 
     // 2. prompts -> validate, buffer (changelogged), hand to the engine; its answers come back here.
@@ -91,15 +98,18 @@ public final class FairTopology {
     //    completion-chunks; copies of both to the reply topic the request named.
     topology.addSink(COMPLETIONS, topics.completions(), keys.serializer(), completions, ANSWERS);
     topology.addSink(CHUNKS, topics.chunks(), keys.serializer(),
-        AvroSerde.of(FairCompletionChunk.class).serializer(), ANSWERS);
-    topology.addSink(REPLIES, replyTopic(), keys.serializer(), AnswerRecords.serializer(), ANSWERS);
+        OutputSizeGuard.capped(AvroSerde.of(FairCompletionChunk.class).serializer(), maxOutputBytes), ANSWERS);
+    topology.addSink(REPLIES, replyTopic(), keys.serializer(),
+        OutputSizeGuard.capped(AnswerRecords.serializer(), maxOutputBytes), ANSWERS);
 
     // 4. One audit per request -> fairness-audit (and from there into the summary above).
     topology.addSink(AUDITS, topics.audit(), keys.serializer(), auditSerde.serializer(), ANSWERS);
 
     // 5. Records nobody can be answered for (no value, no request id) -> the dead-letter topic, reason in a header.
-    topology.addSink(DEAD_LETTERS, topics.deadLetters(), keys.serializer(),
-        AvroSerde.of(PromptRequest.class).serializer(), ANSWERS);
+    Serializer<PromptRequest> requests = AvroSerde.of(PromptRequest.class).serializer();
+    Serializer<PromptRequest> deadLetters = (topic, request) ->
+        DeadLetters.payload(requests.serialize(topic, request), maxDeadLetterBytes);
+    topology.addSink(DEAD_LETTERS, topics.deadLetters(), keys.serializer(), deadLetters, ANSWERS);
     return topology;
   }
 

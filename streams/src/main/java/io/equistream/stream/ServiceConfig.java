@@ -1,15 +1,20 @@
 package io.equistream.stream;
 
+import io.equistream.answer.ReplyTopicPolicy;
+import io.equistream.answer.RequestScreen;
 import io.equistream.decode.EngineSettings;
+import io.equistream.stream.observe.CrashLoopLimit;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -24,6 +29,9 @@ public final class ServiceConfig {
 
   /** Every EquiStream key with its default; an unknown equistream.* key is an error. */
   public static final Map<String, String> DEFAULTS = defaults();
+
+  /** A Kafka config-provider reference, ${provider:path:key}: where a secret is, not the secret. */
+  private static final Pattern PROVIDER_REFERENCE = Pattern.compile("\\$\\{[^}]+}");
 
   private static Map<String, String> defaults() {
     Map<String, String> d = new LinkedHashMap<>();
@@ -58,6 +66,20 @@ public final class ServiceConfig {
     d.put("equistream.summary.window.ms", "60000");
     d.put("equistream.http.port", "-1");
     d.put("equistream.debug.step.delay.ms", "0");
+    // Hostile input and multi-tenant safety (issue 13): sizes checked before a request is buffered,
+    // bounded dead letters, reply topics only under a prefix, crash loops turn liveness DOWN.
+    d.put("equistream.limit.max.request.id.chars", "256");
+    d.put("equistream.limit.max.stop.chars", "256");
+    d.put("equistream.limit.max.metadata.entries", "32");
+    d.put("equistream.limit.max.metadata.bytes", "8192");
+    d.put("equistream.limit.max.field.chars", "256");
+    d.put("equistream.limit.max.groups", "32");
+    d.put("equistream.dlq.max.payload.bytes", "65536");
+    d.put("equistream.reply.topic.prefix", "reply-");
+    d.put("equistream.reply.topic.cache.ttl.ms", "60000");
+    d.put("equistream.reply.topic.miss.ttl.ms", "10000");
+    d.put("equistream.health.max.thread.replacements", "3");
+    d.put("equistream.health.thread.replacements.window.ms", "600000");
     return Map.copyOf(d);
   }
 
@@ -177,6 +199,10 @@ public final class ServiceConfig {
     // Answers are handed over by a wall-clock punctuator: the stream thread must not sit in poll()
     // for the default 100 ms while the engine has answers waiting.
     kafka.put(StreamsConfig.POLL_MS_CONFIG, get("equistream.handoff.ms"));
+    kafka.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedOutputHandler.class.getName());
+    // Read by DeadLetterHandler and OversizedOutputHandler in configure() (Streams hands them its originals).
+    kafka.put(DeadLetters.MAX_PAYLOAD_CONFIG, get("equistream.dlq.max.payload.bytes"));
+    kafka.put(OversizedOutputHandler.MAX_OUTPUT_CONFIG, get("equistream.limit.max.output.bytes"));
     for (String key : properties.stringPropertyNames()) {
       if (!key.startsWith(PREFIX)) {
         kafka.put(key, properties.getProperty(key));
@@ -191,18 +217,43 @@ public final class ServiceConfig {
     Properties kafka = kafkaProperties();
     for (String key : kafka.stringPropertyNames()) {
       if (key.equals("bootstrap.servers") || key.startsWith("security.") || key.startsWith("ssl.")
-          || key.startsWith("sasl.") || key.equals("client.dns.lookup")) {
+          || key.startsWith("sasl.") || key.equals("client.dns.lookup")
+          || key.startsWith("config.providers")) { // secrets referenced as ${provider:path:key} resolve in every client
         client.put(key, kafka.getProperty(key));
       }
     }
     return client;
   }
 
-  /** A redacted view for logs: values of keys that look secret are masked. */
+  /** Size limits checked before a request is buffered. */
+  public RequestScreen.Limits screenLimits() {
+    return new RequestScreen.Limits(intValue("equistream.limit.max.request.id.chars"),
+        intValue("equistream.limit.max.prompt.chars"), intValue("equistream.limit.max.stop.chars"),
+        intValue("equistream.limit.max.metadata.entries"), intValue("equistream.limit.max.metadata.bytes"),
+        intValue("equistream.limit.max.field.chars"), intValue("equistream.limit.max.groups"));
+  }
+
+  /** Which reply topics requests may name: under the prefix, never internal or the service's own topics. */
+  public ReplyTopicPolicy replyTopicPolicy() {
+    return new ReplyTopicPolicy(get("equistream.reply.topic.prefix"),
+        kafkaProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG), topics().all());
+  }
+
+  /** When a crash-looping stream thread turns liveness DOWN. */
+  public CrashLoopLimit crashLoopLimit() {
+    return new CrashLoopLimit(intValue("equistream.health.max.thread.replacements"),
+        Duration.ofMillis(longValue("equistream.health.thread.replacements.window.ms")));
+  }
+
+  /**
+   * A redacted view for logs: values of keys that look secret are masked, unless they are only a
+   * config-provider reference (which says where the secret is read from, not what it is).
+   */
   public Map<String, String> redacted() {
     Map<String, String> view = new java.util.TreeMap<>();
     for (String key : properties.stringPropertyNames()) {
-      view.put(key, isSecret(key) ? "[redacted]" : properties.getProperty(key));
+      String value = properties.getProperty(key);
+      view.put(key, isSecret(key) && !PROVIDER_REFERENCE.matcher(value.trim()).matches() ? "[redacted]" : value);
     }
     return view;
   }

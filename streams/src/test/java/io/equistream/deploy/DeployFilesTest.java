@@ -80,7 +80,19 @@ class DeployFilesTest {
       "equistream.limit.max.output.bytes",
       "equistream.summary.window.ms",
       "equistream.http.port",
-      "equistream.debug.step.delay.ms");
+      "equistream.debug.step.delay.ms",
+      "equistream.limit.max.request.id.chars",
+      "equistream.limit.max.stop.chars",
+      "equistream.limit.max.metadata.entries",
+      "equistream.limit.max.metadata.bytes",
+      "equistream.limit.max.field.chars",
+      "equistream.limit.max.groups",
+      "equistream.dlq.max.payload.bytes",
+      "equistream.reply.topic.prefix",
+      "equistream.reply.topic.cache.ttl.ms",
+      "equistream.reply.topic.miss.ttl.ms",
+      "equistream.health.max.thread.replacements",
+      "equistream.health.thread.replacements.window.ms");
 
   /** Paths a Dockerfile may COPY that the Maven build produces instead of git. */
   static final Set<String> BUILD_OUTPUTS = Set.of("streams/target/equistream.jar");

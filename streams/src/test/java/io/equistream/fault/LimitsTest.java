@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.equistream.answer.ReplyRouting;
 import io.equistream.TestAssets;
 import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
@@ -63,7 +64,7 @@ class LimitsTest {
             config.intValue("equistream.limit.max.new.tokens"), config.intValue("equistream.limit.max.prompt.chars")),
         (requests, rows, nanos) -> stepRequests.add(requests));
     driver = new TopologyTestDriver(FairStreamsService.topology(config, engine,
-        new ServiceIdentity("limits", "fp"), topic -> false, ServiceListener.NONE), config.kafkaProperties(),
+        new ServiceIdentity("limits", "fp"), topic -> ReplyRouting.Existence.MISSING, ServiceListener.NONE), config.kafkaProperties(),
         Instant.parse("2026-11-27T12:00:00Z"));
     Topics topics = config.topics();
     prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());
@@ -118,7 +119,8 @@ class LimitsTest {
     start(Map.of("equistream.limit.max.prompt.chars", "10"));
     FairCompletion longer = ask("eleven", "The man wor", 1);
     assertEquals(CompletionStatus.REJECTED, longer.getStatus());
-    assertTrue(longer.getReason().contains("11 characters; the limit is 10"), longer.getReason());
+    assertTrue(longer.getReason().contains("prompt has 11 characters; equistream.limit.max.prompt.chars=10"),
+        longer.getReason());
     assertEquals(CompletionStatus.OK, ask("ten", "The man wo", 1).getStatus());
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.equistream.answer.ReplyRouting;
 import io.equistream.TestAssets;
 import io.equistream.answer.ServiceIdentity;
 import io.equistream.decode.FairEngine;
@@ -67,7 +68,7 @@ class FairTopologyTest {
     }
     Properties props = config.kafkaProperties();
     driver = new TopologyTestDriver(
-        FairStreamsService.topology(config, engine, IDENTITY, topic -> topic.startsWith("reply-"), ServiceListener.NONE),
+        FairStreamsService.topology(config, engine, IDENTITY, topic -> topic.startsWith("reply-") ? ReplyRouting.Existence.EXISTS : ReplyRouting.Existence.MISSING, ServiceListener.NONE),
         props, Instant.parse("2026-11-27T12:00:00Z"));
     Topics topics = config.topics();
     prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(), AvroSerde.of(PromptRequest.class).serializer());

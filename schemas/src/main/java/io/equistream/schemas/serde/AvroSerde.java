@@ -6,13 +6,14 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -25,30 +26,57 @@ import org.apache.kafka.common.serialization.Serializer;
  * Why: every message carries its writer schema's fingerprint, so no schema registry is needed;
  * older writer schemas are resolved from {@link SchemaHistory}. Null bytes/records are
  * tombstones. Bad bytes never yield a record: they raise a {@link SerializationException}
- * naming the topic and the reason. Thread-safe.
+ * naming the topic and the reason. Length prefixes are checked before anything is allocated
+ * ({@link BoundedDecoder}, {@link Limits}), so a tiny record claiming a huge string, array or map
+ * is refused ("length limit: ..."). Thread-safe.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   static final byte[] MAGIC = {(byte) 0xC3, 0x01};
   static final int HEADER_LENGTH = 10;
 
+  /**
+   * Caps on what one record's length prefixes may claim: bytes of one string, bytes of one
+   * bytes value, and collection items (array items + map entries) of the whole record. A string
+   * or bytes value is also never allowed to be longer than what is left of the message.
+   */
+  public record Limits(int maxStringBytes, int maxBytes, int maxCollectionItems) {
+    /** 16 MiB per string or bytes value, a million items per record: far above any real message. */
+    public static final Limits DEFAULT = new Limits(16 << 20, 16 << 20, 1_000_000);
+
+    public Limits {
+      if (maxStringBytes < 0 || maxBytes < 0 || maxCollectionItems < 0) {
+        throw new IllegalArgumentException("Avro length limits must not be negative");
+      }
+    }
+  }
+
+  /** How to read one writer schema: its resolving reader and whether each array item takes a byte. */
+  private record Writer<T>(SpecificDatumReader<T> reader, boolean itemsTakeBytes) {
+  }
+
   private final Schema schema;
+  private final Limits limits;
   private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  private final Map<Long, Writer<T>> writers = new HashMap<>();
   private final Serializer<T> serializer = this::serialize;
   private final Deserializer<T> deserializer = this::deserialize;
 
   public AvroSerde(Class<T> type) {
+    this(type, Limits.DEFAULT);
+  }
+
+  public AvroSerde(Class<T> type, Limits limits) {
     Objects.requireNonNull(type, "type");
+    this.limits = Objects.requireNonNull(limits, "limits");
     SpecificData model = SpecificData.getForClass(type); // the class's MODEL$, with its conversions
     this.schema = model.getSchema(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
-    this.decoder = new BinaryMessageDecoder<>(model, schema);
-    long current = fingerprint(schema);
     for (Schema old : SchemaHistory.versions(schema.getFullName())) {
-      if (fingerprint(old) != current) {
-        decoder.addSchema(old);
-      }
+      writers.put(fingerprint(old), new Writer<>(new SpecificDatumReader<>(old, schema, model),
+          WriterSchemas.everyArrayItemTakesAByte(old)));
     }
+    writers.put(fingerprint(schema), new Writer<>(new SpecificDatumReader<>(schema, schema, model),
+        WriterSchemas.everyArrayItemTakesAByte(schema)));
   }
 
   public static <T extends SpecificRecord> AvroSerde<T> of(Class<T> type) {
@@ -101,14 +129,18 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       throw fail(topic, String.format("bad magic 0x%02X 0x%02X (expected 0xC3 0x01, Avro single-object encoding)",
           bytes[0], bytes[1]), null);
     }
-    ByteArrayInputStream in = new ByteArrayInputStream(bytes);
+    long fp = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    Writer<T> writer = writers.get(fp);
+    if (writer == null) {
+      throw fail(topic, String.format("unknown writer schema fingerprint %016x (not the current schema"
+          + " and not in schema history; a newer producer or another record type?)", fp), null);
+    }
+    ByteArrayInputStream in = new ByteArrayInputStream(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
     T record;
     try {
-      record = decoder.decode(in, null);
-    } catch (MissingSchemaException e) {
-      long fp = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-      throw fail(topic, String.format("unknown writer schema fingerprint %016x (not the current schema"
-          + " and not in schema history; a newer producer or another record type?)", fp), e);
+      record = writer.reader().read(null, new BoundedDecoder(in, limits, writer.itemsTakeBytes()));
+    } catch (BoundedDecoder.LengthLimitException e) {
+      throw fail(topic, "length limit: " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       throw fail(topic, (hasEofCause(e) ? "truncated body" : "malformed body") + ": " + e, e);
     }

@@ -41,7 +41,7 @@ final class Samples {
   static AuditStep step() {
     return AuditStep.newBuilder().setStep(3).setBaseToken(257).setFairToken(258).setIntervened(true)
         .setDisparities(List.of(disparity())).setFairEquivarianceError(1.5e-7)
-        .setCheckedElement("gender:swap").build();
+        .setCheckedElement("gender:swap").setTopTie(true).build();
   }
 
   static FairCompletion completion() {
@@ -54,6 +54,7 @@ final class Samples {
         .setPromptTokens(4).setCompletionTokens(2).setForwardSequences(4)
         .setEquituneSequencesWithoutDedup(8).setQueueMs(3).setInferenceMs(40).setTotalMs(45)
         .setCreatedAt(T0).setCompletedAt(T0.plusMillis(45)).setMetadata(Map.of("k", "v"))
+        .setNotes(List.of("reply_topic_missing: reply topic 'reply-x' does not exist"))
         .build();
   }
 

@@ -62,9 +62,8 @@ class SchemaEvolutionTest {
   void everyReleasedVersionIsReadableByTheCurrentSchema() {
     Map<String, List<Schema>> all = SchemaHistory.all();
     assertEquals(List.of("PromptRequest.v1.avsc", "PromptRequest.v2.avsc", "PromptRequest.v3.avsc",
-        "FairCompletion.v1.avsc", "FairnessAudit.v1.avsc", "FairnessAudit.v2.avsc", "AuditSummary.v1.avsc",
-        "AuditSummary.v2.avsc", "FairCompletionChunk.v1.avsc"),
-        SchemaHistory.indexEntries());
+        "FairCompletion.v1.avsc", "FairCompletion.v2.avsc", "FairnessAudit.v1.avsc", "FairnessAudit.v2.avsc",
+        "AuditSummary.v1.avsc", "AuditSummary.v2.avsc", "FairCompletionChunk.v1.avsc"), SchemaHistory.indexEntries());
     topicSchemas().forEach(current -> {
       for (Schema old : all.get(current.getFullName())) {
         SchemaCompatibility.SchemaPairCompatibility c =
@@ -149,5 +148,60 @@ class SchemaEvolutionTest {
     assertEquals(3L, summary.getCount());
     assertNull(summary.getGreedySteps());
     assertNull(summary.getSampledInterventions());
+  }
+
+  /** v1 audits wrote NaN for "not measured" and had no top_tie: still readable, NaN kept, top_tie false. */
+  @Test
+  void v1FairnessAuditWithNaNIsReadByV2() throws IOException {
+    Schema v1 = SchemaHistory.parse("FairnessAudit.v1.avsc");
+    Schema disparity = v1.getField("disparities").schema().getElementType();
+    Schema step = v1.getField("per_step").schema().getElementType();
+    Schema word = v1.getField("orbit_word_mass").schema().getElementType();
+    GenericRecord gender = new GenericRecordBuilder(disparity).set("group", "gender").set("base_mean", Double.NaN)
+        .set("base_max", Double.NaN).set("fair_mean", Double.NaN).set("fair_max", Double.NaN).build();
+    GenericRecord oneStep = new GenericRecordBuilder(step).set("step", 0).set("base_token", 5).set("fair_token", 5)
+        .set("disparities", List.of(gender)).set("fair_equivariance_error", Double.NaN).build();
+    GenericRecord mass = new GenericRecordBuilder(word).set("group", "gender").set("word", " he").set("token_id", 339)
+        .set("base", 0.25).set("fair", 0.5).build();
+    GenericRecord old = new GenericRecordBuilder(v1).set("request_id", "r-v1").set("method", "none")
+        .set("status", new GenericData.EnumSymbol(v1.getField("status").schema(), "OK")).set("steps", 1)
+        .set("disparities", List.of(gender)).set("fair_equivariance_error_max", Double.NaN)
+        .set("orbit_word_mass", List.of(mass)).set("per_step", List.of(oneStep)).set("created_at", 5L).build();
+    FairnessAudit read = AvroSerde.of(FairnessAudit.class).deserializer().deserialize("audit", encode(v1, old));
+
+    assertEquals("r-v1", read.getRequestId());
+    assertTrue(Double.isNaN(read.getFairEquivarianceErrorMax()), "a v1 NaN stays NaN: readers treat it as not measured");
+    assertTrue(Double.isNaN(read.getDisparities().get(0).getBaseMean()));
+    assertEquals(0.25, read.getOrbitWordMass().get(0).getBase());
+    assertFalse(read.getPerStep().get(0).getTopTie(), "top_tie takes its default");
+    assertTrue(Double.isNaN(read.getPerStep().get(0).getFairEquivarianceError()));
+  }
+
+  @Test
+  void v1SummaryAndCompletionAreReadByV2() throws IOException {
+    Schema summaryV1 = SchemaHistory.parse("AuditSummary.v1.avsc");
+    GenericRecord summary = new GenericRecordBuilder(summaryV1).set("method", "multi").set("groups", "gender")
+        .set("window_start", 0L).set("window_end", 60_000L).set("count", 3L).set("mean_base_disparity", 0.2)
+        .set("max_base_disparity", 0.4).set("mean_fair_disparity", Double.NaN).build();
+    AuditSummary readSummary = AvroSerde.of(AuditSummary.class).deserializer()
+        .deserialize("summary", encode(summaryV1, summary));
+    assertEquals(0.2, readSummary.getMeanBaseDisparity());
+    assertTrue(Double.isNaN(readSummary.getMeanFairDisparity()));
+    assertEquals(0.0, readSummary.getMaxFairEquivarianceError(), "v1's default 0.0 was written");
+
+    Schema completionV1 = SchemaHistory.parse("FairCompletion.v1.avsc");
+    GenericRecord completion = new GenericRecordBuilder(completionV1).set("request_id", "c-v1")
+        .set("status", new GenericData.EnumSymbol(completionV1.getField("status").schema(), "OK"))
+        .set("completion", " a nurse").build();
+    FairCompletion readCompletion = AvroSerde.of(FairCompletion.class).deserializer()
+        .deserialize("completions", encode(completionV1, completion));
+    assertEquals(" a nurse", readCompletion.getCompletion());
+    assertTrue(readCompletion.getNotes().isEmpty(), "notes take their default");
+  }
+
+  private static byte[] encode(Schema writer, GenericRecord record) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new BinaryMessageEncoder<GenericRecord>(GenericData.get(), writer).encode(record, out);
+    return out.toByteArray();
   }
 }

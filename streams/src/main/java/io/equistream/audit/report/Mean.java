@@ -1,5 +1,6 @@
 package io.equistream.audit.report;
 
+import io.equistream.audit.Measured;
 /** Running mean of finite values that also counts the values left out as not measured (null/NaN/infinite). */
 final class Mean {
   private double sum;
@@ -7,7 +8,7 @@ final class Mean {
   private long notMeasured;
 
   void add(Double measured) {
-    double value = Measured.of(measured);
+    double value = Measured.orNaN(measured);
     if (!Double.isNaN(value)) {
       sum += value;
       count++;

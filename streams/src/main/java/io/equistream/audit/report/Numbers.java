@@ -34,6 +34,11 @@ final class Numbers {
     return String.format(Locale.ROOT, "%.2e", v);
   }
 
+  /** A nullable (Avro) value: null = not measured. */
+  static String value(Double v) {
+    return v == null ? NOT_MEASURED : value(v.doubleValue());
+  }
+
   /** A ratio as a percentage with one decimal. */
   static String percent(double ratio) {
     return Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.1f%%", ratio * 100) : NOT_MEASURED;

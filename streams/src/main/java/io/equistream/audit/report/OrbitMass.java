@@ -1,5 +1,6 @@
 package io.equistream.audit.report;
 
+import io.equistream.audit.Measured;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.OrbitWordMass;
 import java.util.EnumMap;
@@ -87,7 +88,7 @@ final class OrbitMass {
       stats.fairFirst.add(w.getFairFirstStep());
       stats.base.add(w.getBase());
       stats.fair.add(w.getFair());
-      double fairFirst = Measured.of(w.getFairFirstStep());
+      double fairFirst = Measured.orNaN(w.getFairFirstStep());
       if (orbit >= 0) {
         double[] range = spread.computeIfAbsent(w.getGroup(), g -> new HashMap<>())
             .computeIfAbsent(orbit, o -> new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0});

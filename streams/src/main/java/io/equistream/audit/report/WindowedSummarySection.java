@@ -1,5 +1,6 @@
 package io.equistream.audit.report;
 
+import io.equistream.audit.Measured;
 import static io.equistream.audit.report.HtmlTable.num;
 
 import io.equistream.audit.report.ChartData.LineSeries;
@@ -39,7 +40,7 @@ final class WindowedSummarySection {
     Map<String, List<Point>> baseByKey = new LinkedHashMap<>();
     for (Window w : windows) {
       AuditSummary s = w.latest();
-      double base = Measured.of(s.getMeanBaseDisparity());
+      double base = Measured.orNaN(s.getMeanBaseDisparity());
       if (!Double.isNaN(base)) {
         baseByKey.computeIfAbsent(s.getMethod() + " \u00b7 " + s.getGroups(), k -> new ArrayList<>())
             .add(new Point(s.getWindowStart().toEpochMilli(), base));
@@ -67,14 +68,14 @@ final class WindowedSummarySection {
       AuditSummary s = w.latest();
       table.row(window(s, oneDay), s.getMethod(), s.getGroups().replace(",", ", "),
           num(Numbers.count(s.getCount())), num(Numbers.count(w.updates())),
-          num(Numbers.value(Measured.of(s.getMeanBaseDisparity()))),
-          num(Numbers.value(Measured.of(s.getMeanFairDisparity()))),
-          num(Numbers.value(Measured.of(s.getMaxFairEquivarianceError()))),
-          num(Numbers.percent(Measured.of(s.getInterventionRate()))),
+          num(Numbers.value(Measured.orNaN(s.getMeanBaseDisparity()))),
+          num(Numbers.value(Measured.orNaN(s.getMeanFairDisparity()))),
+          num(Numbers.value(Measured.orNaN(s.getMaxFairEquivarianceError()))),
+          num(Numbers.percent(Measured.orNaN(s.getInterventionRate()))),
           num(rate(s.getGreedyInterventions(), s.getGreedySteps())),
           num(rate(s.getSampledInterventions(), s.getSampledSteps())),
-          num(Numbers.value(Measured.of(s.getTokensPerSecond()))), num(Numbers.value(Measured.of(s.getLatencyP50Ms()))),
-          num(Numbers.value(Measured.of(s.getLatencyP99Ms()))));
+          num(Numbers.value(Measured.orNaN(s.getTokensPerSecond()))), num(Numbers.value(Measured.orNaN(s.getLatencyP50Ms()))),
+          num(Numbers.value(Measured.orNaN(s.getLatencyP99Ms()))));
     }
     Section.wide(html, table);
     Section.close(html);

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * The service's HTTP endpoints (JDK HTTP server, all interfaces):
  * <ul>
  *   <li>{@code GET /health/live}: 200 unless Kafka Streams is failing or shut down (see
- *       {@link Health#live}); also 200 while the model is still loading, so a startup probe can wait
+ *       {@link Health#live}) or its stream threads crash-loop (replaced more often than the
+ *       {@link CrashLoopLimit} allows: {@link ServiceMetrics#crashLooping()}); also 200 while the
+ *       model is still loading, so a startup probe can wait
  *   <li>{@code GET /health/ready}: 200 only while Kafka Streams is RUNNING, else 503; the body names
  *       the state
  *   <li>{@code GET /metrics}: Prometheus text exposition format 0.0.4
@@ -92,8 +94,17 @@ public final class ObservabilityServer implements AutoCloseable {
     }
     KafkaStreams.State current = state.get();
     boolean up = liveness ? Health.live(current) : Health.ready(current);
+    String crashLoop = "";
+    if (liveness && metrics != null) {
+      long replaced = metrics.recentThreadReplacements();
+      if (replaced > metrics.crashLoopLimit().maxReplacements()) {
+        up = false; // RUNNING, but its threads die and are replaced on and on: restart the instance
+      }
+      crashLoop = ",\"thread_replacements\":" + replaced + ",\"thread_replacements_limit\":"
+          + metrics.crashLoopLimit().maxReplacements() + ",\"window_s\":" + metrics.crashLoopLimit().window().toSeconds();
+    }
     String body = "{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"state\":\"" + (current == null ? "STARTING" : current)
-        + "\"}\n";
+        + "\"" + crashLoop + "}\n";
     respond(exchange, up ? 200 : 503, "application/json", body);
   }
 

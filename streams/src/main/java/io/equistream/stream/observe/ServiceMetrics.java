@@ -1,10 +1,13 @@
 package io.equistream.stream.observe;
 
+import io.equistream.audit.Measured;
 import io.equistream.decode.EngineStats;
+import io.equistream.group.GroupCatalog;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
 import io.equistream.schemas.GroupDisparity;
+import io.equistream.stream.ServiceConfig;
 import io.equistream.stream.ServiceListener;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
@@ -23,7 +26,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -50,15 +56,21 @@ import org.apache.kafka.streams.KafkaStreams;
  *       {@code equistream_engine_waiting_requests}, {@code equistream_engine_memory_budget_bytes},
  *       {@code equistream_engine_memory_reserved_bytes}, {@code equistream_engine_native_bytes},
  *       {@code equistream_engine_preemptions_total}
- *   <li>{@code equistream_streams_running} (1 while Kafka Streams is RUNNING)
+ *   <li>{@code equistream_streams_running} (1 while Kafka Streams is RUNNING),
+ *       {@code equistream_stream_thread_replacements_recent} (stream threads replaced within the
+ *       crash-loop window; above the limit, liveness is DOWN: {@link #crashLooping()})
  *   <li>{@code kafka_stream_*}, {@code kafka_consumer_*}, {@code kafka_producer_*}, {@code kafka_admin_*}:
  *       Kafka Streams and client metrics; {@code jvm_*}, {@code process_*}, {@code system_*}
  * </ul>
- * Metrics never carry prompt or completion text; tags are bounded (method, status, group name).
+ * Metrics never carry prompt or completion text; tag values come from closed sets
+ * ({@link MetricLabels}: known methods and groups, anything else "other"), so the number of
+ * series is bounded whatever requests arrive.
  */
 public final class ServiceMetrics implements ServiceListener, AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceMetrics.class);
   public static final int DEFAULT_RATE_WINDOW_SECONDS = 10;
+  /** Without a groups file, at most this many distinct group names become labels. */
+  public static final int MAX_LEARNED_GROUPS = 16;
   // Micrometer's fixed histogram buckets round fractional values up to integers, so the [0, 1]
   // quantities (disparity, intervention rate) publish quantiles (HdrHistogram, exact doubles) instead.
   private static final double[] QUANTILES = {0.5, 0.9, 0.99};
@@ -73,6 +85,8 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
   private final DistributionSummary stepRows;
   private final JvmGcMetrics gcMetrics;
   private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+  private final MetricLabels labels;
+  private final CrashLoopWatch crashLoop;
   private volatile KafkaStreamsMetrics streamsMetrics;
   private volatile KafkaStreams streams;
 
@@ -81,6 +95,18 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
   }
 
   public ServiceMetrics(Clock clock, int rateWindowSeconds) {
+    this(clock, rateWindowSeconds, MetricLabels.learning(MAX_LEARNED_GROUPS), CrashLoopLimit.DEFAULT);
+  }
+
+  /** The service's metrics: group labels from its groups file, the crash-loop limit from its config. */
+  public static ServiceMetrics forService(ServiceConfig config) {
+    return new ServiceMetrics(Clock.SYSTEM, DEFAULT_RATE_WINDOW_SECONDS,
+        MetricLabels.knownGroups(GroupCatalog.namesIn(config.path("equistream.groups.file"))), config.crashLoopLimit());
+  }
+
+  public ServiceMetrics(Clock clock, int rateWindowSeconds, MetricLabels labels, CrashLoopLimit crashLoopLimit) {
+    this.labels = labels;
+    this.crashLoop = new CrashLoopWatch(crashLoopLimit, this::failedStreamThreads, clock::wallTime);
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
         new io.prometheus.metrics.model.registry.PrometheusRegistry(), clock);
     this.tokenRate = new RateWindow(clock, rateWindowSeconds);
@@ -104,6 +130,10 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     Gauge.builder("equistream.streams.running", this, m -> m.streams != null
             && m.streams.state() == KafkaStreams.State.RUNNING ? 1 : 0)
         .description("1 while Kafka Streams is RUNNING, else 0").register(registry);
+    Gauge.builder("equistream.stream.thread.replacements.recent", crashLoop, CrashLoopWatch::recentReplacements)
+        .description("Stream threads replaced within the last " + crashLoopLimit.window().toSeconds()
+            + " s; above " + crashLoopLimit.maxReplacements() + " liveness is DOWN (a crash loop)")
+        .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -138,6 +168,35 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     this.streams = kafkaStreams;
     this.streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
     streamsMetrics.bindTo(registry);
+  }
+
+  /** Kafka Streams' cumulative failed (and, with REPLACE_THREAD, replaced) stream threads; 0 before bind. */
+  long failedStreamThreads() {
+    KafkaStreams bound = streams;
+    if (bound == null) {
+      return 0;
+    }
+    for (Map.Entry<MetricName, ? extends Metric> e : bound.metrics().entrySet()) {
+      if (e.getKey().name().equals("failed-stream-threads") && e.getKey().group().equals("stream-metrics")) {
+        Object value = e.getValue().metricValue();
+        return value instanceof Number n ? n.longValue() : 0;
+      }
+    }
+    return 0;
+  }
+
+  /** Stream threads were replaced more often than the crash-loop limit allows within its window. */
+  public boolean crashLooping() {
+    return crashLoop.crashLooping();
+  }
+
+  /** Stream-thread replacements within the crash-loop window. */
+  public long recentThreadReplacements() {
+    return crashLoop.recentReplacements();
+  }
+
+  public CrashLoopLimit crashLoopLimit() {
+    return crashLoop.limit();
   }
 
   public MeterRegistry registry() {
@@ -179,7 +238,7 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
 
   private void recordAnswer(FairCompletion completion, FairnessAudit audit) {
     CompletionStatus status = completion.getStatus() == null ? CompletionStatus.FAILED : completion.getStatus();
-    String method = tagValue(completion.getMethod());
+    String method = labels.method(completion.getMethod());
     String statusTag = status.name().toLowerCase(Locale.ROOT);
     Counter.builder("equistream.requests").description("Answered requests by status and fairness method")
         .tag("status", statusTag).tag("method", method).register(registry).increment();
@@ -210,7 +269,7 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     }
     if (audit.getDisparities() != null) {
       for (GroupDisparity disparity : audit.getDisparities()) {
-        String group = tagValue(disparity.getGroup());
+        String group = labels.group(disparity.getGroup());
         record("equistream.disparity.base", "Mean disparity of the base model's next-token mass over a group's orbits",
             group, method, disparity.getBaseMean());
         record("equistream.disparity.fair", "Mean disparity of the fair next-token distribution over a group's orbits",
@@ -219,16 +278,12 @@ public final class ServiceMetrics implements ServiceListener, AutoCloseable {
     }
   }
 
-  private void record(String name, String description, String group, String method, double value) {
-    if (!Double.isFinite(value) || value < 0) {
-      return; // NaN (no orbit word in play) or a broken value: nothing to record
+  private void record(String name, String description, String group, String method, Double value) {
+    if (!Measured.isMeasured(value) || !Double.isFinite(value) || value < 0) {
+      return; // not measured (null, or NaN from v1 writers) or a broken value: nothing to record
     }
     DistributionSummary.builder(name).description(description).tag("group", group).tag("method", method)
         .publishPercentiles(QUANTILES).register(registry).record(value);
-  }
-
-  private static String tagValue(CharSequence value) {
-    return value == null || value.length() == 0 ? "unknown" : value.toString();
   }
 
   @Override

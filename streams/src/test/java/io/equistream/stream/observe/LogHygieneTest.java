@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.equistream.answer.ReplyRouting;
 import io.equistream.TestAssets;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
@@ -78,7 +79,7 @@ class LogHygieneTest {
       PromptRequest... requests) throws Exception {
     List<FairCompletion> answers = new ArrayList<>();
     try (TopologyTestDriver driver = new TopologyTestDriver(FairStreamsService.topology(config,
-        TestAssets.tinyEngine(), new ServiceIdentity("tiny", "fp"), topic -> false, metrics), config.kafkaProperties())) {
+        TestAssets.tinyEngine(), new ServiceIdentity("tiny", "fp"), topic -> ReplyRouting.Existence.MISSING, metrics), config.kafkaProperties())) {
       Topics topics = config.topics();
       TestInputTopic<String, PromptRequest> prompts = driver.createInputTopic(topics.prompts(), new StringSerializer(),
           AvroSerde.of(PromptRequest.class).serializer());
@@ -104,14 +105,14 @@ class LogHygieneTest {
             // no request id: dead-lettered with a WARN
             PromptRequest.newBuilder(request("x", PROMPT + " again", null)).setRequestId("").build()));
         // Answers over the output limit fail loudly (an ERROR naming the request).
-        answers.addAll(process(config(Map.of("equistream.limit.max.output.bytes", "64")), metrics, 1,
+        answers.addAll(process(config(Map.of("equistream.limit.max.output.bytes", "400")), metrics, 1,
             request("hygiene-too-large", PROMPT, null)));
         return null;
       });
       // A REJECTED answer leaves at once, an OK one when the engine is done.
       assertEquals(List.of(CompletionStatus.REJECTED, CompletionStatus.OK, CompletionStatus.FAILED),
           answers.stream().map(FairCompletion::getStatus).toList());
-      assertTrue(log.contains("hygiene-ok") && log.contains("reply topic does not exist"), log);
+      assertTrue(log.contains("hygiene-ok") && log.contains("reply_topic_missing"), log);
       assertTrue(log.contains("hygiene-too-large") && log.contains("answer too large"), log);
       assertTrue(log.contains("dead-lettering a record"), log);
       for (String fragment : List.of(PROMPT, "Quokkas", "obsidian teacups", "Marmalade", "zeppelin")) {
