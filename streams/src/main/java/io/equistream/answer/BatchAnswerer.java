@@ -96,7 +96,8 @@ public final class BatchAnswerer {
     }
     return engine.resolver().resolve(request.getRequestId(), request.getPrompt(), params,
         request.getMethod() == null ? defaults.method() : request.getMethod(), request.getGroups(),
-        request.getAggregate() == null ? defaults.aggregate() : request.getAggregate());
+        request.getAggregate() == null ? defaults.aggregate() : request.getAggregate(),
+        request.getFirstStepCounterfactuals());
   }
 
   /** Values are GenerationResult or the failure reason. */

@@ -49,6 +49,7 @@ public final class CompletionRecords {
         .setInferenceMs(inferenceMs)
         .setTotalMs(totalMs)
         .setCompletedAt(completedAt)
+        .setSampledElement(sampledElement(result))
         .build();
     AuditTrail trail = result.audit();
     FairnessAudit audit = FairnessAudit.newBuilder()
@@ -73,8 +74,17 @@ public final class CompletionRecords {
         .setTotalMs(totalMs)
         .setInferenceMs(inferenceMs)
         .setCreatedAt(completedAt)
+        .setSampledElement(completion.getSampledElement())
+        .setFirstStepCounterfactuals(result.request().sampledElement() != null
+            && result.request().firstStepCounterfactuals())
         .build();
     return new Answer(completion, audit);
+  }
+
+  /** symsample's drawn g as one shift per group (null for the other methods). */
+  private static List<Integer> sampledElement(GenerationResult result) {
+    var element = result.request().sampledElement();
+    return element == null ? null : boxed(element.shifts());
   }
 
   public Answer notServed(PendingPrompt pending, CompletionStatus status, String reason, Instant completedAt) {

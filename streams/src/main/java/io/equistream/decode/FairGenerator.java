@@ -14,7 +14,6 @@ import io.equistream.lm.OnnxCausalLm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The fair decoding loop. All distinct variant sequences of all requests in a batch go through the
@@ -94,7 +93,7 @@ public final class FairGenerator {
 
   /** The next-token fair distribution after the prompt (one step), for `score`. */
   public ScoreResult score(FairRequest request) {
-    ActiveRequest state = new ActiveRequest(request);
+    ActiveRequest state = new ActiveRequest(request.forScore()); // symsample: marginalized over g
     try {
       float[][] logits = model.step(state.rows.rows());
       RowOutputs rows = new RowOutputs(logits);
@@ -128,17 +127,12 @@ public final class FairGenerator {
 
     ActiveRequest(FairRequest request) {
       this.request = request;
-      this.plan = VariantPlan.of(request.method(), request.group());
+      this.plan = request.plan();
       this.distribution = new FairDistribution(plan, request.aggregation());
       this.auditor = new StepAuditor(distribution);
       this.rows = new VariantRows(plan, request.promptIds(), dedup);
       this.audit = new AuditTrail(request.group());
-      GenerationParams params = request.params();
-      Long seed = params.seed();
-      if (seed == null && params.sampling()) {
-        seed = ThreadLocalRandom.current().nextLong(); // reported back, so the completion can be replayed
-      }
-      this.seedUsed = seed;
+      this.seedUsed = request.params().seed(); // a sampled request's seed is chosen by RequestResolver
       this.random = new SplittableRandom(seedUsed == null ? 0 : seedUsed);
       if (request.promptIds().length >= model.maxPositions()) {
         finish = FinishReason.CONTEXT;
