@@ -19,13 +19,16 @@ import picocli.CommandLine.Option;
 
 /**
  * The benchmark: (1) the fair decoder in-process over methods, dedup, group sets, prompt kinds and
- * concurrency; (2) end to end through Kafka against the in-process decoder; (3) peak memory;
- * then the targets of issue 6, measured vs wanted. Writes JSON and an SVG chart.
+ * concurrency, plus symsample vs none sampled alike; (2) end to end through Kafka against the
+ * in-process decoder; (3) peak memory; then the targets of issues 6 and 16, measured vs wanted.
+ * Writes JSON and an SVG chart.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the fair decoder and the Kafka path.")
 public final class BenchCommand implements Callable<Integer> {
   private static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
   private static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
+  /** The sampled rows (symsample vs none): temperature 1, no top-k/top-p, request i seeded i. */
+  private static final double SAMPLED_TEMPERATURE = 1.0;
 
   @Option(names = "--model", defaultValue = "target/gpt2-124m-random",
       description = "Model directory. Default: ${DEFAULT-VALUE} (made by models/scripts/train_tiny_gpt2.py --full-size-random).")
@@ -49,6 +52,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "target/bench", description = "Output directory for bench.json and bench.svg.")
   Path out;
 
+  @Option(names = "--sampled-only", description = "Only the sampled rows (symsample vs none), without the Kafka and"
+      + " memory parts.")
+  boolean sampledOnly;
+
   @Option(names = "--memory-probe", hidden = true,
       description = "Internal: run only the concurrent multi batch and print its peak memory (in a fresh JVM).")
   boolean memoryProbe;
@@ -66,24 +73,15 @@ public final class BenchCommand implements Callable<Integer> {
     report.put("model", model.toString());
     report.put("machine", machine());
     report.put("new_tokens", newTokens);
-    List<DecoderBench.Result> decoder = new ArrayList<>();
+    List<DecoderBench.Result> decoder;
     try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
         FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
-      DecoderBench bench = new DecoderBench(dedup, plain, newTokens);
-      List<Config> configs = configs();
-      for (int i = 0; i < configs.size(); i++) {
-        Config c = configs.get(i);
-        DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency);
-        decoder.add(result);
-        System.err.printf(Locale.ROOT, "[%d/%d] %-8s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f seq/step%n",
-            i + 1, configs.size(), result.method(), result.dedup() ? "dedup" : "no-dedup", result.groups(),
-            result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
-            result.sequencesPerStep());
-      }
+      decoder = runDecoder(new DecoderBench(dedup, plain, newTokens));
       report.put("decoder", decoder);
-
-      report.put("memory_16_request_multi_batch", MemoryChild.run(model, groupsFile, newTokens, quick ? 4 : 16));
-      if (kafkaRequests > 0) {
+      if (!sampledOnly) {
+        report.put("memory_16_request_multi_batch", MemoryChild.run(model, groupsFile, newTokens, quick ? 4 : 16));
+      }
+      if (kafkaRequests > 0 && !sampledOnly) {
         MemoryProbe.resetPeaks();
         int requests = quick ? Math.min(kafkaRequests, 16) : kafkaRequests;
         List<String> prompts = kafkaPrompts(requests);
@@ -107,6 +105,22 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  private List<DecoderBench.Result> runDecoder(DecoderBench bench) {
+    List<DecoderBench.Result> decoder = new ArrayList<>();
+    List<Config> configs = configs().stream().filter(c -> !sampledOnly || c.temperature > 0).toList();
+    for (int i = 0; i < configs.size(); i++) {
+      Config c = configs.get(i);
+      DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency,
+          c.temperature);
+      decoder.add(result);
+      System.err.printf(Locale.ROOT, "[%d/%d] %-9s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f seq/step%n",
+          i + 1, configs.size(), result.method(), c.temperature > 0 ? "sampled" : result.dedup() ? "dedup" : "no-dedup",
+          result.groups(), result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
+          result.sequencesPerStep());
+    }
+    return decoder;
+  }
+
   /** In a fresh JVM (see MemoryChild): one concurrent multi batch, then its peak heap and RSS as JSON. */
   private int probeMemory(ModelOptions options, int newTokens) throws Exception {
     int concurrency = quick ? 4 : 16;
@@ -121,7 +135,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private record Config(FairnessMethod method, boolean dedup, List<String> groups, String prompt, int attributes,
-      int concurrency) {
+      int concurrency, double temperature) {
+    Config(FairnessMethod method, boolean dedup, List<String> groups, String prompt, int attributes, int concurrency) {
+      this(method, dedup, groups, prompt, attributes, concurrency, 0);
+    }
   }
 
   /** Prompts by how many groups they have words of (with words off orbit[0], the costliest case). */
@@ -150,6 +167,12 @@ public final class BenchCommand implements Callable<Integer> {
             }
           }
         }
+      }
+      // symsample (sampled only) against none sampled the same way, on the costliest prompt of the largest groups.
+      List<String> largest = groupSets.get(groupSets.size() - 1);
+      String all = prompt(largest.size(), largest);
+      for (FairnessMethod method : List.of(FairnessMethod.NONE, FairnessMethod.SYMSAMPLE)) {
+        configs.add(new Config(method, true, largest, all, largest.size(), concurrency, SAMPLED_TEMPERATURE));
       }
     }
     return configs;

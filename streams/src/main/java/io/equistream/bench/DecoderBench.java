@@ -15,7 +15,7 @@ final class DecoderBench {
   /** One measured configuration. */
   record Result(String method, boolean dedup, String groups, String prompt, int attributes, int concurrency,
       int tokens, double seconds, double sequencesPerStep, double msPerToken, double tokensPerSecond,
-      long peakHeapBytes, long peakRssBytes) {
+      long peakHeapBytes, long peakRssBytes, double temperature) {
   }
 
   private final FairEngine dedupEngine;
@@ -30,11 +30,19 @@ final class DecoderBench {
 
   Result run(FairnessMethod method, boolean dedup, List<String> groupNames, String prompt, int attributes,
       int concurrency) {
+    return run(method, dedup, groupNames, prompt, attributes, concurrency, 0);
+  }
+
+  /** temperature 0 = greedy; above 0, sampled with request i seeded i (symsample needs it). */
+  Result run(FairnessMethod method, boolean dedup, List<String> groupNames, String prompt, int attributes,
+      int concurrency, double temperature) {
     FairEngine engine = dedup ? dedupEngine : plainEngine;
     ProductGroup group = engine.catalog().select(groupNames);
     List<FairRequest> requests = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      FairRequest resolved = engine.resolver().resolve("bench-" + i, prompt, GenerationParams.greedy(newTokens),
+      GenerationParams params = temperature > 0 ? new GenerationParams(newTokens, temperature, 0, 1, (long) i, null)
+          : GenerationParams.greedy(newTokens);
+      FairRequest resolved = engine.resolver().resolve("bench-" + i, prompt, params,
           method.label(), groupNames, Aggregation.PROBS.label());
       requests.add(resolved);
     }
@@ -55,7 +63,7 @@ final class DecoderBench {
     int tokensPerRequest = Math.max(1, tokens / concurrency);
     return new Result(method.label(), dedup, String.join("x", orders(group)), prompt, attributes, concurrency, tokens,
         seconds, (double) sequences / Math.max(1, steps), 1000 * seconds / tokensPerRequest, tokens / seconds,
-        MemoryProbe.peakHeapBytes(), MemoryProbe.peakResidentBytes());
+        MemoryProbe.peakHeapBytes(), MemoryProbe.peakResidentBytes(), temperature);
   }
 
   private static List<String> orders(ProductGroup group) {

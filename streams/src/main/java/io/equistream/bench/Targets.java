@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-/** Issue 6's targets as ratios from one run: measured vs wanted. */
+/** Issue 6's and 16's targets as ratios from one run: measured vs wanted. */
 final class Targets {
   private static final String THREE = "2x4x4";
 
@@ -48,6 +48,14 @@ final class Targets {
             many.get().tokensPerSecond() / one.get().tokensPerSecond(), ">=", 3));
       }
     }
+    for (int concurrency : List.of(1, maxConcurrency)) {
+      Optional<DecoderBench.Result> symsample = findSampled(results, "symsample", concurrency);
+      Optional<DecoderBench.Result> none = findSampled(results, "none", concurrency);
+      if (symsample.isPresent() && none.isPresent()) {
+        checks.add(check("symsample/none tokens/s, sampled, " + symsample.get().groups() + ", all attributes, x"
+            + concurrency, symsample.get().tokensPerSecond() / none.get().tokensPerSecond(), ">=", 0.95));
+      }
+    }
     if (kafka != null) {
       checks.add(check("Kafka / in-process tokens/s at saturation", kafka.kafkaTokensPerSecond()
           / kafka.inProcessTokensPerSecond(), ">=", 0.85));
@@ -60,6 +68,25 @@ final class Targets {
     return checks;
   }
 
+  /** symsample vs none, both sampled (temperature 1, request i seeded i), dedup on. */
+  private static void sampledTable(List<DecoderBench.Result> results, StringBuilder md) {
+    List<DecoderBench.Result> sampled = results.stream().filter(r -> r.temperature() > 0).toList();
+    if (sampled.isEmpty()) {
+      return;
+    }
+    md.append(String.format(Locale.ROOT, "%nSampled (temperature %.1f, request i seeded i): symsample vs none%n%n",
+        sampled.get(0).temperature()));
+    md.append("| method | groups | attributes | requests | seq/step | ms/token | tokens/s | tokens/s vs none |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    for (DecoderBench.Result r : sampled) {
+      double none = findSampled(results, "none", r.concurrency()).map(DecoderBench.Result::tokensPerSecond)
+          .orElse(Double.NaN);
+      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.2f | %.1f | %.3f |%n", r.method(), r.groups(),
+          r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(), r.tokensPerSecond(),
+          r.tokensPerSecond() / none));
+    }
+  }
+
   private static Check check(String target, double measured, String comparison, double wanted) {
     boolean met = comparison.equals("<=") ? measured <= wanted : measured >= wanted;
     return new Check(target, measured, comparison, wanted, met);
@@ -69,7 +96,15 @@ final class Targets {
       int concurrency) {
     return results.stream()
         .filter(r -> r.method().equals(method) && r.dedup() && r.groups().equals(THREE)
-            && r.attributes() == attributes && r.concurrency() == concurrency)
+            && r.attributes() == attributes && r.concurrency() == concurrency && r.temperature() == 0)
+        .findFirst();
+  }
+
+  /** The sampled row of a method (symsample or its none baseline) at a concurrency. */
+  private static Optional<DecoderBench.Result> findSampled(List<DecoderBench.Result> results, String method,
+      int concurrency) {
+    return results.stream()
+        .filter(r -> r.method().equals(method) && r.temperature() > 0 && r.concurrency() == concurrency)
         .findFirst();
   }
 
@@ -87,11 +122,12 @@ final class Targets {
         .append(report.get("new_tokens")).append(" new tokens per request, greedy, aggregate=probs\n\n");
     md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s | peak heap MiB | peak RSS MiB |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-    for (DecoderBench.Result r : results) {
+    for (DecoderBench.Result r : results.stream().filter(r -> r.temperature() == 0).toList()) {
       md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %.0f |%n", r.method(),
           r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(),
           r.tokensPerSecond(), r.peakHeapBytes() / 1048576.0, r.peakRssBytes() / 1048576.0));
     }
+    sampledTable(results, md);
     if (kafka != null) {
       md.append(String.format(Locale.ROOT, "%nKafka (in-JVM KRaft, exactly-once, batch %d, %d requests, multi): "
               + "in-process %.1f tokens/s; Kafka %.1f tokens/s, %.2f completions/s at saturation; at half load"
