@@ -68,6 +68,21 @@ final class Targets {
     return checks;
   }
 
+  private static void greedyTable(List<DecoderBench.Result> results, StringBuilder md) {
+    List<DecoderBench.Result> greedy = results.stream().filter(r -> r.temperature() == 0).toList();
+    if (greedy.isEmpty()) {
+      return;
+    }
+    md.append("\nGreedy, aggregate=probs\n\n");
+    md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s | peak heap MiB | peak RSS MiB |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (DecoderBench.Result r : greedy) {
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %.0f |%n", r.method(),
+          r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(),
+          r.tokensPerSecond(), r.peakHeapBytes() / 1048576.0, r.peakRssBytes() / 1048576.0));
+    }
+  }
+
   /** symsample vs none, both sampled (temperature 1, request i seeded i), dedup on. */
   private static void sampledTable(List<DecoderBench.Result> results, StringBuilder md) {
     List<DecoderBench.Result> sampled = results.stream().filter(r -> r.temperature() > 0).toList();
@@ -119,14 +134,8 @@ final class Targets {
   static String table(List<DecoderBench.Result> results, KafkaBench.Result kafka, Map<String, Object> report) {
     StringBuilder md = new StringBuilder();
     md.append("Model ").append(report.get("model")).append(" on ").append(report.get("machine")).append(", ")
-        .append(report.get("new_tokens")).append(" new tokens per request, greedy, aggregate=probs\n\n");
-    md.append("| method | dedup | groups | attributes | requests | seq/step | ms/token | tokens/s | peak heap MiB | peak RSS MiB |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-    for (DecoderBench.Result r : results.stream().filter(r -> r.temperature() == 0).toList()) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %.0f |%n", r.method(),
-          r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(), r.sequencesPerStep(), r.msPerToken(),
-          r.tokensPerSecond(), r.peakHeapBytes() / 1048576.0, r.peakRssBytes() / 1048576.0));
-    }
+        .append(report.get("new_tokens")).append(" new tokens per request\n");
+    greedyTable(results, md);
     sampledTable(results, md);
     if (kafka != null) {
       md.append(String.format(Locale.ROOT, "%nKafka (in-JVM KRaft, exactly-once, batch %d, %d requests, multi): "
@@ -137,7 +146,7 @@ final class Targets {
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> memory = (Map<String, Object>) report.get("memory");
-    if (memory != null) {
+    if (memory != null && kafka != null) {
       md.append(String.format(Locale.ROOT, "%nKafka part (broker, service and client in one JVM): peak heap %.0f MiB,"
           + " peak resident set %.0f MiB%n",
           ((Number) memory.get("peak_heap_bytes")).doubleValue() / (1 << 20),
