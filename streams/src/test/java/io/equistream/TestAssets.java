@@ -19,6 +19,7 @@ public final class TestAssets {
   private static GroupCatalog catalog;
   private static FairEngine tinyEngine;
   private static FairEngine tinyEngineNoDedup;
+  private static io.equistream.lm.OnnxCausalLm tinyModel;
 
   private TestAssets() {
   }
@@ -43,6 +44,14 @@ public final class TestAssets {
       tinyEngine = open(TINY_MODEL, true);
     }
     return tinyEngine;
+  }
+
+  /** The tiny model's ONNX session on its own, for tests that compare the engine with the model (do not close). */
+  public static synchronized io.equistream.lm.OnnxCausalLm tinyModel() {
+    if (tinyModel == null) {
+      tinyModel = io.equistream.lm.OnnxCausalLm.open(TINY_MODEL, ModelOptions.defaults().withThreads(2, 1));
+    }
+    return tinyModel;
   }
 
   /** The same model with dedup off (do not close). */

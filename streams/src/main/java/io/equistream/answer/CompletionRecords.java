@@ -54,6 +54,7 @@ public final class CompletionRecords {
         .setInferenceMs(inferenceMs)
         .setTotalMs(totalMs)
         .setCompletedAt(completedAt)
+        .setSampledElement(sampledElement(result))
         .build();
     AuditTrail trail = result.audit();
     FairnessAudit audit = FairnessAudit.newBuilder()
@@ -79,8 +80,17 @@ public final class CompletionRecords {
         .setCreatedAt(completedAt)
         .setSampled(result.request().params().sampling())
         .setPromptGroups(trail.groupsIn(result.request().promptIds()))
+        .setSampledElement(completion.getSampledElement())
+        .setFirstStepCounterfactuals(result.request().sampledElement() != null
+            && result.request().firstStepCounterfactuals())
         .build();
     return new Answer(completion, audit);
+  }
+
+  /** symsample's drawn g as one shift per group (null for the other methods). */
+  private static List<Integer> sampledElement(GenerationResult result) {
+    var element = result.request().sampledElement();
+    return element == null ? null : boxed(element.shifts());
   }
 
   public Answer notServed(PendingPrompt pending, CompletionStatus status, String reason, Instant completedAt) {

@@ -5,13 +5,12 @@ import io.equistream.decode.FairRequest;
 import io.equistream.decode.GenerationParams;
 import io.equistream.decode.RequestRejectedException;
 import io.equistream.schemas.PromptRequest;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a raw request into a validated {@link FairRequest}: the service's defaults for what it
- * leaves out (a sampled request without a seed gets one, reported with its answer), the reply
- * topic's name, the resolver's limits and validation (text, parameters, method, groups, prompt
- * length) and the engine's memory budget. Anything wrong is a
+ * leaves out, the reply topic's name, the resolver's limits and validation (text, parameters,
+ * method, groups, prompt length; a sampled request without a seed gets one there, reported with
+ * its answer) and the engine's memory budget. Anything wrong is a
  * {@link RequestRejectedException} whose message is the reason given back to the caller.
  */
 public final class RequestIntake {
@@ -23,19 +22,16 @@ public final class RequestIntake {
 
   public FairRequest resolve(FairEngine engine, PromptRequest request) {
     Integer maxNewTokens = request.getMaxNewTokens();
-    Long seed = request.getSeed();
-    if (seed == null && request.getTemperature() > 0) {
-      seed = ThreadLocalRandom.current().nextLong(); // chosen here, so the buffered request keeps it
-    }
     GenerationParams params = new GenerationParams(maxNewTokens == null ? defaults.maxNewTokens() : maxNewTokens,
-        request.getTemperature(), request.getTopK(), request.getTopP(), seed, request.getStop());
+        request.getTemperature(), request.getTopK(), request.getTopP(), request.getSeed(), request.getStop());
     String replyTopic = request.getReplyTopic();
     if (replyTopic != null && !TopicNames.isLegal(replyTopic)) {
       throw new RequestRejectedException("reply_topic '" + replyTopic + "' is not a legal topic name");
     }
     FairRequest resolved = engine.resolver().resolve(request.getRequestId(), request.getPrompt(), params,
         request.getMethod() == null ? defaults.method() : request.getMethod(), request.getGroups(),
-        request.getAggregate() == null ? defaults.aggregate() : request.getAggregate());
+        request.getAggregate() == null ? defaults.aggregate() : request.getAggregate(),
+        request.getFirstStepCounterfactuals());
     String tooBig = engine.admissionProblem(resolved);
     if (tooBig != null) {
       throw new RequestRejectedException(tooBig);

@@ -17,12 +17,14 @@ import java.util.List;
  * variation between the base distribution of the reference sequence x' and the back-mapped base
  * distribution of its g-counterfactual; x' = x for equitune and x' = c_{-i}(x) (other groups
  * canonicalized) for multi, whose branch i runs exactly those counterfactuals. Zero iff the base
- * model treats x' and g x' alike. Not measured for method none (NaN).
+ * model treats x' and g x' alike. Not measured for method none (NaN); for symsample only at the
+ * first step of a request that asked for counterfactuals (audit-only variants run h^-1 x once).
  *
  * <p>Fair disparity of Gi at g: TV(p(x), g^-1 . p(g x)), where p(g x) is recombined from the same
  * rows (g x's variants are a permutation of x's). This is the measured equivariance error; the
  * step's error is its maximum over every checked element (each non-identity element of each
- * group, plus the product generator).
+ * group, plus the product generator). Not measured (NaN) for none and for symsample's sampled
+ * plan: a single draw of g is not equivariant; its law is (see FairDistribution).
  */
 public final class StepAuditor {
   private final FairDistribution distribution;
@@ -84,50 +86,54 @@ public final class StepAuditor {
   public StepAudit audit(int step, int[] rowOfVariant, RowOutputs rows, FairResult fair, int chosenToken,
       TokenChoice choice) {
     int groups = group.factorCount();
-    float[] base = rows.probs(rowOfVariant[plan.baseVariant()]);
-    int baseToken = plan.method() == FairnessMethod.NONE ? chosenToken : choice.choose(base);
-    double[] baseMean = new double[groups];
-    double[] baseMax = new double[groups];
-    double[] fairMean = new double[groups];
-    double[] fairMax = new double[groups];
-    java.util.Arrays.fill(baseMean, Double.NaN);
-    java.util.Arrays.fill(baseMax, Double.NaN);
-    boolean measurable = plan.method() != FairnessMethod.NONE;
-    if (!measurable) {
-      java.util.Arrays.fill(fairMean, Double.NaN);
-      java.util.Arrays.fill(fairMax, Double.NaN);
-    }
-    double error = measurable && !checkedElements.isEmpty() ? 0 : Double.NaN;
+    float[] base = baseRow(rowOfVariant, rows);
+    // symsample: the base token is what the model emitted on the sequence it ran (g y), so an
+    // intervention is a word the back-map g^-1 changed; none: the chosen token (the fair distribution
+    // is M(x)); else what the same rule and draw pick from M(x).
+    int baseToken = plan.sampledElement() != null ? plan.mapToken(0, chosenToken)
+        : plan.method() == FairnessMethod.NONE ? chosenToken : choice.choose(base);
+    double[] baseMean = nan(groups);
+    double[] baseMax = nan(groups);
+    boolean fairMeasured = plan.stepEquivariant();
+    double[] fairMean = fairMeasured ? new double[groups] : nan(groups);
+    double[] fairMax = fairMeasured ? new double[groups] : nan(groups);
+    double error = fairMeasured && !checkedElements.isEmpty() ? 0 : Double.NaN;
     String checked = "";
     int[] counts = new int[groups];
-    for (int c = 0; measurable && c < checkedElements.size(); c++) {
+    for (int c = 0; c < checkedElements.size(); c++) {
       GroupElement g = checkedElements.get(c);
-      double fairTv = fairDisparity(c, g, rowOfVariant, rows, fair);
-      if (checked.isEmpty() || fairTv > error) {
-        error = fairTv;
-        checked = group.describe(g);
-      }
       int factor = checkedFactor.get(c);
-      if (factor < 0) {
-        continue; // the product generator only feeds the overall error
+      if (fairMeasured) {
+        double fairTv = fairDisparity(c, g, rowOfVariant, rows, fair);
+        if (checked.isEmpty() || fairTv > error) {
+          error = fairTv;
+          checked = group.describe(g);
+        }
+        if (factor >= 0) { // the product generator only feeds the overall error
+          fairMean[factor] += fairTv;
+          fairMax[factor] = Math.max(fairMax[factor], fairTv);
+        }
       }
-      double baseTv = baseDisparity(factor, g, rowOfVariant, rows);
-      counts[factor]++;
-      fairMean[factor] += fairTv;
-      fairMax[factor] = Math.max(fairMax[factor], fairTv);
-      baseMean[factor] = counts[factor] == 1 ? baseTv : baseMean[factor] + baseTv;
-      baseMax[factor] = counts[factor] == 1 ? baseTv : Math.max(baseMax[factor], baseTv);
+      double baseTv = factor < 0 ? Double.NaN : baseDisparity(factor, g, rowOfVariant, rows);
+      if (!Double.isNaN(baseTv)) {
+        counts[factor]++;
+        baseMean[factor] = counts[factor] == 1 ? baseTv : baseMean[factor] + baseTv;
+        baseMax[factor] = counts[factor] == 1 ? baseTv : Math.max(baseMax[factor], baseTv);
+      }
     }
     for (int f = 0; f < groups; f++) {
+      int elements = group.factors().get(f).order() - 1;
+      if (fairMeasured) {
+        fairMean[f] /= elements;
+      }
       if (counts[f] > 0) {
-        fairMean[f] /= counts[f];
         baseMean[f] /= counts[f];
       }
     }
     float[] baseMass = new float[orbitTokens.length];
     float[] fairMass = new float[orbitTokens.length];
     for (int k = 0; k < orbitTokens.length; k++) {
-      baseMass[k] = base[orbitTokens[k]];
+      baseMass[k] = base == null ? Float.NaN : base[orbitTokens[k]];
       fairMass[k] = fair.probs()[orbitTokens[k]];
     }
     boolean topTie = TokenRanking.tiedAtMax(fair.probs()) > 1;
@@ -135,12 +141,34 @@ public final class StepAuditor {
         fairMax, error, checked, baseMass, fairMass);
   }
 
-  /** TV(M(x'), g^-1 . M(g x')) = 1/2 sum_t |M(x')[t] - M(g x')[g t]|. */
+  /** M(x) when this step ran it, else null (symsample, except at a first step with counterfactuals). */
+  private float[] baseRow(int[] rowOfVariant, RowOutputs rows) {
+    int base = plan.baseVariant();
+    return base >= 0 && rowOfVariant[base] >= 0 ? rows.probs(rowOfVariant[base]) : null;
+  }
+
+  private static double[] nan(int n) {
+    double[] out = new double[n];
+    java.util.Arrays.fill(out, Double.NaN);
+    return out;
+  }
+
+  /**
+   * TV(M(x'), g^-1 . M(g x')) = 1/2 sum_t |M(x')[t] - M(g x')[g t]|; NaN when this step did not run
+   * both (none; symsample after its first step, or without counterfactuals).
+   */
   private double baseDisparity(int factor, GroupElement g, int[] rowOfVariant, RowOutputs rows) {
-    int branch = plan.method() == FairnessMethod.MULTI ? factor : 0;
+    if (plan.method() == FairnessMethod.NONE) {
+      return Double.NaN;
+    }
+    int branch = plan.counterfactualBranch(factor);
     GroupElement identity = GroupElement.identity(group.factorCount());
     int referenceVariant = plan.variantOf(branch, identity);
     int counterfactualVariant = plan.variantOf(branch, group.inverse(g)); // runs (g^-1)^-1 x' = g x'
+    if (referenceVariant < 0 || counterfactualVariant < 0 || rowOfVariant[referenceVariant] < 0
+        || rowOfVariant[counterfactualVariant] < 0) {
+      return Double.NaN;
+    }
     int referenceRow = rowOfVariant[referenceVariant];
     int counterfactualRow = rowOfVariant[counterfactualVariant];
     float[] reference = rows.probs(referenceRow);

@@ -29,10 +29,11 @@ final class BenchChart {
       String color = switch (r.method()) {
         case "none" -> "#888888";
         case "equitune" -> "#d95f02";
+        case "symsample" -> "#7570b3";
         default -> "#1b9e77";
       };
-      String label = String.format(Locale.ROOT, "%s%s %s, %d attr, x%d", r.method(), r.dedup() ? "" : " (no dedup)",
-          r.groups(), r.attributes(), r.concurrency());
+      String label = String.format(Locale.ROOT, "%s%s%s %s, %d attr, x%d", r.method(), r.dedup() ? "" : " (no dedup)",
+          r.temperature() > 0 ? " (sampled)" : "", r.groups(), r.attributes(), r.concurrency());
       svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", left - 6,
           y + 12, escape(label)));
       svg.append(String.format(Locale.ROOT,
@@ -42,7 +43,7 @@ final class BenchChart {
           r.msPerToken()));
     }
     svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">ms per generated token (per request); grey none,"
-        + " orange equitune, green multi</text>%n", left, height - 12));
+        + " orange equitune, green multi, purple symsample</text>%n", left, height - 12));
     svg.append("</svg>\n");
     return svg.toString();
   }

@@ -35,6 +35,8 @@ public final class BenchCommand implements Callable<Integer> {
   static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
   static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
   private static final List<String> ALL_PARTS = List.of("decoder", "hol", "prefix", "memory", "kafka");
+  /** The sampled rows (symsample vs none): temperature 1, no top-k/top-p, request i seeded i. */
+  private static final double SAMPLED_TEMPERATURE = 1.0;
 
   @Option(names = "--model", defaultValue = "target/gpt2-124m-random",
       description = "Model directory. Default: ${DEFAULT-VALUE} (made by models/scripts/train_tiny_gpt2.py --full-size-random).")
@@ -66,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--out", defaultValue = "target/bench", description = "Output directory for bench.json and bench.svg.")
   Path out;
+
+  @Option(names = "--sampled-only", description = "In the decoder part, only the sampled rows (symsample vs none).")
+  boolean sampledOnly;
 
   @Option(names = "--memory-probe", hidden = true, description = "Internal: the long-prompt memory part, in a fresh JVM.")
   boolean memoryProbe;
@@ -146,13 +151,15 @@ public final class BenchCommand implements Callable<Integer> {
 
   private List<DecoderBench.Result> decoder(DecoderBench bench) throws Exception {
     List<DecoderBench.Result> results = new ArrayList<>();
-    List<Config> configs = configs();
+    List<Config> configs = configs().stream().filter(c -> !sampledOnly || c.temperature > 0).toList();
     for (int i = 0; i < configs.size(); i++) {
       Config c = configs.get(i);
-      DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency);
+      DecoderBench.Result result = bench.run(c.method, c.dedup, c.groups, c.prompt, c.attributes, c.concurrency,
+          c.temperature);
       results.add(result);
-      System.err.printf(Locale.ROOT, "[%d/%d] %-8s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f rows/step"
-              + "  %.2f of bare ORT%n", i + 1, configs.size(), result.method(), result.dedup() ? "dedup" : "no-dedup",
+      System.err.printf(Locale.ROOT, "[%d/%d] %-9s %-9s %-9s %d attr x%-2d  %7.2f ms/token %8.1f tokens/s  %5.1f rows/step"
+              + "  %.2f of bare ORT%n", i + 1, configs.size(), result.method(),
+          c.temperature > 0 ? "sampled" : result.dedup() ? "dedup" : "no-dedup",
           result.groups(), result.attributes(), result.concurrency(), result.msPerToken(), result.tokensPerSecond(),
           result.sequencesPerStep() * result.concurrency(), result.keptOfBare());
     }
@@ -203,7 +210,10 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private record Config(FairnessMethod method, boolean dedup, List<String> groups, String prompt, int attributes,
-      int concurrency) {
+      int concurrency, double temperature) {
+    Config(FairnessMethod method, boolean dedup, List<String> groups, String prompt, int attributes, int concurrency) {
+      this(method, dedup, groups, prompt, attributes, concurrency, 0);
+    }
   }
 
   /** Prompts by how many groups they have words of (with words off orbit[0], the costliest case). */
@@ -232,6 +242,12 @@ public final class BenchCommand implements Callable<Integer> {
             }
           }
         }
+      }
+      // symsample (sampled only) against none sampled the same way, on the costliest prompt of the largest groups.
+      List<String> largest = groupSets.get(groupSets.size() - 1);
+      String all = prompt(largest.size(), largest);
+      for (FairnessMethod method : List.of(FairnessMethod.NONE, FairnessMethod.SYMSAMPLE)) {
+        configs.add(new Config(method, true, largest, all, largest.size(), concurrency, SAMPLED_TEMPERATURE));
       }
     }
     return configs;

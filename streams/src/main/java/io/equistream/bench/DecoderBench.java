@@ -23,7 +23,8 @@ final class DecoderBench {
   /** One measured configuration. */
   record Result(String method, boolean dedup, String groups, String prompt, int attributes, int concurrency,
       int tokens, double seconds, double sequencesPerStep, double msPerToken, double tokensPerSecond,
-      double rowsPerSecond, double bareRowsPerSecond, double keptOfBare, long peakHeapBytes, long peakRssBytes) {
+      double rowsPerSecond, double bareRowsPerSecond, double keptOfBare, long peakHeapBytes, long peakRssBytes,
+      double temperature) {
   }
 
   private final FairEngine dedupEngine;
@@ -39,14 +40,17 @@ final class DecoderBench {
     this.newTokens = newTokens;
   }
 
+  /** temperature 0 = greedy; above 0, sampled with request i seeded i (symsample needs it). */
   Result run(FairnessMethod method, boolean dedup, List<String> groupNames, String prompt, int attributes,
-      int concurrency) throws OrtException {
+      int concurrency, double temperature) throws OrtException {
     FairEngine engine = dedup ? dedupEngine : plainEngine;
     ProductGroup group = engine.catalog().select(groupNames);
     List<FairRequest> requests = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      requests.add(engine.resolver().resolve("bench-" + i, prompt, GenerationParams.greedy(newTokens), method.label(),
-          groupNames, Aggregation.PROBS.label()));
+      GenerationParams params = temperature > 0 ? new GenerationParams(newTokens, temperature, 0, 1, (long) i, null)
+          : GenerationParams.greedy(newTokens);
+      requests.add(engine.resolver().resolve("bench-" + i, prompt, params, method.label(), groupNames,
+          Aggregation.PROBS.label()));
     }
     // Warm up with this exact batch shape: ONNX Runtime's arena grows on first use of a larger batch.
     engine.generate(requests.stream().map(r -> r.withMaxNewTokens(2)).toList());
@@ -71,7 +75,7 @@ final class DecoderBench {
     int tokensPerRequest = Math.max(1, tokens / concurrency);
     return new Result(method.label(), dedup, String.join("x", orders(group)), prompt, attributes, concurrency, tokens,
         seconds, rowsPerStep / concurrency, 1000 * seconds / tokensPerRequest, tokens / seconds, rowsPerSecond,
-        yardstick.rowsPerSecond(), rowsPerSecond / yardstick.rowsPerSecond(), peakHeap, peakRss);
+        yardstick.rowsPerSecond(), rowsPerSecond / yardstick.rowsPerSecond(), peakHeap, peakRss, temperature);
   }
 
   /** The bare loop at these rows, prompt length and steps (measured once per shape, after a warm-up). */

@@ -45,7 +45,29 @@ final class Targets {
           kafka.idlePrefillAndStepMs()) + " + commit 100 + 50)", kafka.firstChunkIdle().p50Ms(), "<=", budget));
     }
     memory(report, checks);
+    sampled(results, checks);
     return checks;
+  }
+
+  /** Issue 16: symsample costs what none costs (one sequence per step), sampled alike. */
+  private static void sampled(List<DecoderBench.Result> results, List<Check> checks) {
+    int many = results.stream().mapToInt(DecoderBench.Result::concurrency).max().orElse(1);
+    for (int concurrency : List.of(1, many)) {
+      Optional<DecoderBench.Result> symsample = findSampled(results, "symsample", concurrency);
+      Optional<DecoderBench.Result> none = findSampled(results, "none", concurrency);
+      if (symsample.isPresent() && none.isPresent()) {
+        checks.add(check("symsample/none tokens/s, sampled, " + symsample.get().groups() + ", all attributes, x"
+            + concurrency, symsample.get().tokensPerSecond() / none.get().tokensPerSecond(), ">=", 0.95));
+      }
+    }
+  }
+
+  /** The sampled row of a method (symsample or its none baseline) at a concurrency. */
+  private static Optional<DecoderBench.Result> findSampled(List<DecoderBench.Result> results, String method,
+      int concurrency) {
+    return results.stream()
+        .filter(r -> r.method().equals(method) && r.temperature() > 0 && r.concurrency() == concurrency)
+        .findFirst();
   }
 
   /** Issue 11: the fair decoder keeps >= 85% of bare ORT rows/s at 1, 9, 16, 32 and 144 rows per step. */
@@ -104,7 +126,7 @@ final class Targets {
       int concurrency) {
     return results.stream()
         .filter(r -> r.method().equals(method) && r.dedup() && r.groups().equals(THREE)
-            && r.attributes() == attributes && r.concurrency() == concurrency)
+            && r.attributes() == attributes && r.concurrency() == concurrency && r.temperature() == 0)
         .findFirst();
   }
 
@@ -119,13 +141,15 @@ final class Targets {
   static String table(List<DecoderBench.Result> results, Map<String, Object> report) {
     StringBuilder md = new StringBuilder();
     md.append("Model ").append(report.get("model")).append(" on ").append(report.get("machine")).append(", ")
-        .append(report.get("new_tokens")).append(" new tokens per request, greedy, aggregate=probs\n\n");
+        .append(report.get("new_tokens")).append(" new tokens per request, aggregate=probs; greedy except the rows"
+            + " marked sampled (temperature 1, request i seeded i: symsample vs none)\n\n");
     md.append("| method | dedup | groups | attributes | requests | rows/step | ms/token | tokens/s | rows/s | bare ORT rows/s"
         + " | kept | peak RSS MiB |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (DecoderBench.Result r : results) {
       md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %.0f | %.2f | %.0f |%n",
-          r.method(), r.dedup() ? "on" : "off", r.groups(), r.attributes(), r.concurrency(),
+          r.method() + (r.temperature() > 0 ? " (sampled)" : ""), r.dedup() ? "on" : "off", r.groups(), r.attributes(),
+          r.concurrency(),
           r.sequencesPerStep() * r.concurrency(), r.msPerToken(), r.tokensPerSecond(), r.rowsPerSecond(),
           r.bareRowsPerSecond(), r.keptOfBare(), r.peakRssBytes() / 1048576.0));
     }

@@ -24,7 +24,7 @@ final class AskCommand implements Callable<Integer> {
   @Option(names = "--prompt", required = true)
   String prompt;
 
-  @Option(names = "--method", description = "none, equitune or multi (default: the service's).")
+  @Option(names = "--method", description = "none, equitune, multi or symsample (default: the service's).")
   String method;
 
   @Option(names = "--groups", split = ",")

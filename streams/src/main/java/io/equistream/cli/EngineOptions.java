@@ -25,7 +25,7 @@ public final class EngineOptions {
   @Option(names = "--groups", split = ",", description = "Groups to use (default: all in the file).")
   List<String> groups = List.of();
 
-  @Option(names = "--method", defaultValue = "multi", description = "none, equitune or multi. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--method", defaultValue = "multi", description = "none, equitune, multi or symsample (generate: symsample needs --temperature > 0). Default: ${DEFAULT-VALUE}")
   String method;
 
   @Option(names = "--aggregate", defaultValue = "probs", description = "probs or logits. Default: ${DEFAULT-VALUE}")

@@ -38,6 +38,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--stop", description = "Stop when the completion contains this string.")
   String stop;
 
+  @Option(names = "--first-step-counterfactuals",
+      description = "symsample: also run every other group variant at the first step, so the audit measures the base"
+          + " model's counterfactual disparity there (|G| - 1 extra sequences, once).")
+  boolean firstStepCounterfactuals;
+
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
@@ -46,7 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
     try (FairEngine fair = engine.open()) {
       GenerationParams params = new GenerationParams(maxNewTokens, temperature, topK, topP, seed, stop);
       FairRequest request = fair.resolver().resolve("cli", prompt, params, engine.method, engine.groups,
-          engine.aggregate);
+          engine.aggregate, firstStepCounterfactuals);
       GenerationResult result = fair.generate(List.of(request)).get(0);
       if (json) {
         System.out.println(new ObjectMapper().writeValueAsString(ResultJson.generation(result, fair)));

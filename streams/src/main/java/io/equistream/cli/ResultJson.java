@@ -38,8 +38,22 @@ final class ResultJson {
     } else {
       out.putNull("seed");
     }
+    sampledElement(out, request);
     out.set("audit", audit(result.audit(), request.group()));
     return out;
+  }
+
+  /** symsample: the drawn g as {group: shift} (null for the other methods), and whether counterfactuals ran. */
+  private static void sampledElement(ObjectNode out, FairRequest request) {
+    if (request.sampledElement() == null) {
+      out.putNull("sampled_element");
+    } else {
+      ObjectNode shifts = out.putObject("sampled_element");
+      for (int f = 0; f < request.group().factorCount(); f++) {
+        shifts.put(request.group().factors().get(f).name(), request.sampledElement().shift(f));
+      }
+    }
+    out.put("first_step_counterfactuals", request.sampledElement() != null && request.firstStepCounterfactuals());
   }
 
   static ObjectNode score(ScoreResult score, int topK, FairEngine engine, FairRequest request) {

@@ -3,7 +3,6 @@ package io.equistream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairRequest;
-import io.equistream.decode.GenerationParams;
 import io.equistream.decode.ScoreResult;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,8 +27,8 @@ final class ScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (FairEngine fair = engine.open()) {
-      FairRequest request = fair.resolver().resolve("cli", prompt, GenerationParams.greedy(1), engine.method,
-          engine.groups, engine.aggregate);
+      FairRequest request = fair.resolver().resolveForScore("cli", prompt, engine.method, engine.groups,
+          engine.aggregate); // symsample: the first token's law marginalized over g
       ScoreResult score = fair.score(request);
       var node = ResultJson.score(score, topK, fair, request);
       if (json) {

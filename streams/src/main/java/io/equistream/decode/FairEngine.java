@@ -6,7 +6,6 @@ import io.equistream.lm.GptTokenizer;
 import io.equistream.lm.ModelOptions;
 import io.equistream.lm.ModelShape;
 import io.equistream.lm.OnnxCausalLm;
-import io.equistream.equivariance.VariantPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,7 +99,7 @@ public final class FairEngine implements AutoCloseable {
 
   /** Null when the request can ever run here, else why not (its worst case exceeds the memory budget). */
   public String admissionProblem(FairRequest request) {
-    int worstCaseRows = VariantPlan.of(request.method(), request.group()).variants().size();
+    int worstCaseRows = request.plan().variants().size();
     return loop.budget().neverFits(request, worstCaseRows);
   }
 
@@ -149,7 +148,9 @@ public final class FairEngine implements AutoCloseable {
   public ScoreResult score(FairRequest request) {
     CompletableFuture<ScoreResult> result = new CompletableFuture<>();
     loop.execute(() -> {
-      RequestDecoder decoder = new RequestDecoder(request, settings, tokenizer, model.maxPositions(), new int[0]);
+      // symsample: the first step marginalized over g (equitune's), not one draw of it
+      RequestDecoder decoder = new RequestDecoder(request.forScore(), settings, tokenizer, model.maxPositions(),
+          new int[0]);
       try {
         result.complete(decoder.score(model));
       } catch (RuntimeException e) {

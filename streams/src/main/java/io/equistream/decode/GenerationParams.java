@@ -11,6 +11,10 @@ public record GenerationParams(int maxNewTokens, double temperature, int topK, d
     return new GenerationParams(maxNewTokens, 0, 0, 1, null, null);
   }
 
+  public GenerationParams withSeed(Long newSeed) {
+    return new GenerationParams(maxNewTokens, temperature, topK, topP, newSeed, stop);
+  }
+
   public boolean sampling() {
     return temperature > 0;
   }

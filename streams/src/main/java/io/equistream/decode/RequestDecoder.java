@@ -15,7 +15,6 @@ import io.equistream.lm.StepOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One request's decoding state: its variant rows, and per step the fair distribution over them,
@@ -48,17 +47,12 @@ final class RequestDecoder {
     this.forced = forced;
     this.tokenizer = tokenizer;
     this.maxPositions = maxPositions;
-    this.plan = VariantPlan.of(request.method(), request.group());
+    this.plan = request.plan();
     this.distribution = new FairDistribution(plan, request.aggregation());
     this.auditor = new StepAuditor(distribution);
     this.rows = new VariantRows(plan, request.promptIds(), settings.dedup(), settings.prefixSharing());
     this.audit = new AuditTrail(request.group());
-    GenerationParams params = request.params();
-    Long seed = params.seed();
-    if (seed == null && params.sampling()) {
-      seed = ThreadLocalRandom.current().nextLong(); // reported back, so the completion can be replayed
-    }
-    this.seedUsed = seed;
+    this.seedUsed = request.params().seed(); // a sampled request's seed is chosen by RequestResolver
     this.random = new SplittableRandom(seedUsed == null ? 0 : seedUsed);
     if (request.promptIds().length >= maxPositions) {
       finish = FinishReason.CONTEXT;

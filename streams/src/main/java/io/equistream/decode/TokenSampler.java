@@ -7,7 +7,9 @@ import java.util.SplittableRandom;
 
 /**
  * Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
- * temperature / top-k / top-p sampling by inverse CDF of one uniform draw u in [0, 1).
+ * temperature / top-k / top-p sampling by inverse CDF of one uniform draw u in [0, 1). Candidates
+ * are ranked by descending weight p^(1/T) (as a float), then ascending id; the draw walks that
+ * ranking.
  *
  * <p>Why u is explicit: the audit applies the same u to the base distribution, so "the base token"
  * of a sampled step is what the base model would have emitted with the same randomness, and an
@@ -26,6 +28,11 @@ public final class TokenSampler {
       return params.sampling();
     }
   }
+
+  /** Top-k (k up to this) ranks only the tokens near the k-th probability instead of all of them. */
+  private static final int FAST_TOP_K_LIMIT = 1024;
+  /** How far below the k-th probability the fast path still ranks tokens (then checks it was enough). */
+  private static final double FAST_TOP_K_MARGIN = 1e-3;
 
   private TokenSampler() {
   }
@@ -46,31 +53,22 @@ public final class TokenSampler {
     }
     // p^(1/T), renormalized later; computed from log p so tiny probabilities stay finite.
     double inverseTemperature = 1.0 / params.temperature();
-    int candidates = 0;
-    long[] order = new long[probs.length];
+    float maxProb = 0;
+    for (float p : probs) {
+      maxProb = p > maxProb ? p : maxProb;
+    }
+    // log is monotone, so the largest log p / T is that of the largest p.
+    double maxLog = maxProb > 0 ? Math.log(maxProb) * inverseTemperature : Double.NEGATIVE_INFINITY;
     double[] weight = new double[probs.length];
-    double maxLog = Double.NEGATIVE_INFINITY;
-    for (int t = 0; t < probs.length; t++) {
-      if (probs[t] > 0) {
-        maxLog = Math.max(maxLog, Math.log(probs[t]) * inverseTemperature);
-      }
+    long[] ranked = params.topK() > 0 && params.topK() <= FAST_TOP_K_LIMIT
+        ? rankNearTopK(probs, params.topK(), inverseTemperature, maxLog, weight) : null;
+    if (ranked == null) {
+      ranked = rankAll(probs, inverseTemperature, maxLog, weight);
     }
-    for (int t = 0; t < probs.length; t++) {
-      if (probs[t] > 0) {
-        double w = Math.exp(Math.log(probs[t]) * inverseTemperature - maxLog);
-        if (w > 0) {
-          weight[t] = w;
-          // Sort key: descending weight, then ascending id (float bits of a positive float order like ints).
-          order[candidates++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits((float) w)) << 32) | t;
-        }
-      }
-    }
-    if (candidates == 0) {
+    if (ranked.length == 0) {
       return TokenRanking.argmax(probs);
     }
-    long[] ranked = Arrays.copyOf(order, candidates);
-    Arrays.sort(ranked);
-    int keep = params.topK() > 0 ? Math.min(params.topK(), candidates) : candidates;
+    int keep = params.topK() > 0 ? Math.min(params.topK(), ranked.length) : ranked.length;
     double total = 0;
     for (int i = 0; i < keep; i++) {
       total += weight[(int) ranked[i]];
@@ -95,5 +93,114 @@ public final class TokenSampler {
       }
     }
     return (int) ranked[keep - 1];
+  }
+
+  private static double weightOf(float p, double inverseTemperature, double maxLog) {
+    return Math.exp(Math.log(p) * inverseTemperature - maxLog);
+  }
+
+  /** Sort key: descending weight, then ascending id (float bits of a positive float order like ints). */
+  private static long key(double weight, int token) {
+    return ((long) (Integer.MAX_VALUE - Float.floatToIntBits((float) weight)) << 32) | token;
+  }
+
+  /** Every token of positive weight, ranked. */
+  private static long[] rankAll(float[] probs, double inverseTemperature, double maxLog, double[] weight) {
+    long[] order = new long[probs.length];
+    int candidates = 0;
+    for (int t = 0; t < probs.length; t++) {
+      if (probs[t] > 0) {
+        double w = weightOf(probs[t], inverseTemperature, maxLog);
+        if (w > 0) {
+          weight[t] = w;
+          order[candidates++] = key(w, t);
+        }
+      }
+    }
+    long[] ranked = Arrays.copyOf(order, candidates);
+    Arrays.sort(ranked);
+    return ranked;
+  }
+
+  /**
+   * The same first k of the ranking as {@link #rankAll}, from only the tokens with p at least
+   * (1 - margin) times the k-th largest p; null when that cannot be shown, then the caller ranks all.
+   * Weight is monotone in p, so every excluded token weighs at most what the largest excluded p
+   * weighs; when that (as a float) is below the k-th p's weight, the k largest p all rank first.
+   */
+  private static long[] rankNearTopK(float[] probs, int k, double inverseTemperature, double maxLog,
+      double[] weight) {
+    float kth = kthLargestPositive(probs, k);
+    float floor = (float) (kth * (1 - FAST_TOP_K_MARGIN));
+    if (!(floor > 0) || !((float) weightOf(kth, inverseTemperature, maxLog) >= Float.MIN_NORMAL)) {
+      return null;
+    }
+    int included = 0;
+    float largestExcluded = 0;
+    for (float p : probs) {
+      if (p >= floor) {
+        included++;
+      } else if (p > largestExcluded) {
+        largestExcluded = p;
+      }
+    }
+    if (largestExcluded > 0 && !((float) weightOf(largestExcluded, inverseTemperature, maxLog)
+        < (float) weightOf(kth, inverseTemperature, maxLog))) {
+      return null;
+    }
+    long[] order = new long[included];
+    int candidates = 0;
+    for (int t = 0; t < probs.length; t++) {
+      if (probs[t] >= floor) {
+        double w = weightOf(probs[t], inverseTemperature, maxLog);
+        if (w > 0) {
+          weight[t] = w;
+          order[candidates++] = key(w, t);
+        }
+      }
+    }
+    long[] ranked = Arrays.copyOf(order, candidates);
+    Arrays.sort(ranked);
+    return ranked;
+  }
+
+  /** The k-th largest positive probability (with multiplicity), or 0 when fewer than k are positive. */
+  private static float kthLargestPositive(float[] probs, int k) {
+    float[] heap = new float[k]; // min-heap of the k largest so far
+    int size = 0;
+    for (float p : probs) {
+      if (!(p > 0)) {
+        continue;
+      }
+      if (size < k) {
+        int i = size++;
+        heap[i] = p;
+        while (i > 0 && heap[(i - 1) / 2] > heap[i]) {
+          float swap = heap[i];
+          heap[i] = heap[(i - 1) / 2];
+          heap[(i - 1) / 2] = swap;
+          i = (i - 1) / 2;
+        }
+      } else if (p > heap[0]) {
+        heap[0] = p;
+        for (int i = 0; ; ) {
+          int child = 2 * i + 1;
+          if (child >= k) {
+            break;
+          }
+          if (child + 1 < k && heap[child + 1] < heap[child]) {
+            child++;
+          }
+          if (heap[i] <= heap[child]) {
+            break;
+          }
+          float swap = heap[i];
+          heap[i] = heap[child];
+          heap[child] = swap;
+          i = child;
+        }
+      }
+    }
+    return size < k ? 0 : heap[0];
   }
 }

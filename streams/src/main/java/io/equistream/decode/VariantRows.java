@@ -113,8 +113,13 @@ final class VariantRows {
     rows.forEach(LmSequence::release);
   }
 
-  /** Appends the chosen token, as each variant sees it, to every row; forks rows whose variants disagree. */
+  /**
+   * Appends the chosen token, as each variant sees it, to every row; forks rows whose variants
+   * disagree. First-step-only variants (symsample's audit counterfactuals) leave here: their row
+   * index becomes -1 and rows no other variant uses are dropped (their caches given back).
+   */
   void append(int token) {
+    dropFirstStepOnly();
     int[] mapped = new int[rowOfVariant.length];
     for (int v = 0; v < mapped.length; v++) {
       mapped[v] = plan.mapToken(v, token);
@@ -127,6 +132,10 @@ final class VariantRows {
     int[] next = new int[rowOfVariant.length];
     for (int v = 0; v < mapped.length; v++) {
       int row = rowOfVariant[v];
+      if (row < 0) {
+        next[v] = -1;
+        continue;
+      }
       Map<Integer, Integer> targets = rowForToken.get(row);
       Integer target = targets.get(mapped[v]);
       if (target == null) {
@@ -142,6 +151,40 @@ final class VariantRows {
       }
     }
     rowOfVariant = next;
+  }
+
+  private void dropFirstStepOnly() {
+    boolean leaving = false;
+    for (int v = 0; v < rowOfVariant.length; v++) {
+      leaving |= plan.firstStepOnly(v) && rowOfVariant[v] >= 0;
+    }
+    if (!leaving) {
+      return; // every plan but symsample's with counterfactuals, and that one after its first step
+    }
+    int[] renumbered = new int[rows.size()];
+    Arrays.fill(renumbered, -1);
+    List<LmSequence> kept = new ArrayList<>();
+    int[] remaining = new int[rowOfVariant.length];
+    for (int v = 0; v < rowOfVariant.length; v++) {
+      int row = rowOfVariant[v];
+      if (plan.firstStepOnly(v) || row < 0) {
+        remaining[v] = -1;
+        continue;
+      }
+      if (renumbered[row] < 0) {
+        renumbered[row] = kept.size();
+        kept.add(rows.get(row));
+      }
+      remaining[v] = renumbered[row];
+    }
+    for (int r = 0; r < rows.size(); r++) {
+      if (renumbered[r] < 0) {
+        rows.get(r).release();
+      }
+    }
+    rows.clear();
+    rows.addAll(kept);
+    rowOfVariant = remaining;
   }
 
   private int addFork(int row) {

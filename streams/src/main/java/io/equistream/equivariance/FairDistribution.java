@@ -15,11 +15,33 @@ import java.util.List;
  *   multi     p(x) = 1/N sum_i Sym_{j != i} ( 1/|Gi| sum_{g in Gi} g . f(M(g^-1 c_{-i}(x))) )
  *             Sym_j q = 1/|Gj| sum_{h in Gj} h . q      (= q averaged over each Gj orbit)
  *   none      p(x) = f(M(x))
+ *   symsample p(x) = g^-1 . M(g x)  for the request's drawn g (below)
  * </pre>
  *
  * c_{-i} maps the other groups' words to their orbit[0]. Every g fixes the tokens outside the
  * orbits, so there p is just the weighted mix sum_v w_v f(M_v)[t] (one pass per distinct row);
  * only the few orbit tokens need the group action and the symmetrization.
+ *
+ * <p>symsample: one g drawn uniformly from G by the request's seed ({@link SampledElement}), then
+ *
+ * <pre>
+ *   symsample p_g(x) = g^-1 . M(g x)        one variant, element g^-1, weight 1    cost 1 sequence
+ *
+ *   the row runs g x and gets every chosen y_t appended as g y_t, so it holds g (x, y_&lt;t):
+ *   P(y | x, g) = prod_t M(g y_t | g x, g y_&lt;t) = M(g y | g x)    (answer y = g^-1 z, z ~ M(. | g x))
+ *   P(y | x)    = 1/|G| sum_g M(g y | g x)
+ *   P(h y | h x) = 1/|G| sum_g M(g h y | g h x) = 1/|G| sum_g' M(g' y | g' x) = P(y | x)   (g' = g h)
+ *   first step: P(y_1 | x) = 1/|G| sum_g (g^-1 . M(g x))[y_1] = equitune's p(x) under probs
+ *               (reindex g -> g^-1); `score` returns this marginal.
+ * </pre>
+ *
+ * So the answer's law is exactly equivariant; one answer is one sample and is not. It is not
+ * equitune's per-step average (that symmetrizes each step, this the whole answer's law); the two
+ * agree on the first token. Temperature, top-k and top-p depend only on the values of p, so they
+ * commute with g^-1 and M may be read as the sampling-transformed model (except at an exact tie on
+ * the top-k/top-p cut, where the lowest id wins). With one variant, probs and logits aggregation
+ * give the same p; symsample reports probs. EOS and every non-orbit token are fixed by G; a stop
+ * string is text, on which G does not act, so with one the guarantee is for the unstopped answer.
  */
 public final class FairDistribution {
   private final VariantPlan plan;
@@ -75,7 +97,9 @@ public final class FairDistribution {
   public FairResult combine(int[] rowOfVariant, RowOutputs rows) {
     double[] rowWeight = new double[rows.count()];
     for (int v = 0; v < rowOfVariant.length; v++) {
-      rowWeight[rowOfVariant[v]] += plan.variants().get(v).weight();
+      if (rowOfVariant[v] >= 0) { // -1: a first-step-only variant after the first step
+        rowWeight[rowOfVariant[v]] += plan.variants().get(v).weight();
+      }
     }
     float[] mixed = new float[rows.vocabSize()];
     for (int r = 0; r < rows.count(); r++) {
@@ -125,7 +149,7 @@ public final class FairDistribution {
       double[] branch = new double[orbitTokens.length];
       for (int v = 0; v < rowOfVariant.length; v++) {
         Variant variant = plan.variants().get(v);
-        if (variant.branch() != b) {
+        if (variant.branch() != b || rowOfVariant[v] < 0) {
           continue;
         }
         float[] values = values(rows, rowOfVariant[v]);

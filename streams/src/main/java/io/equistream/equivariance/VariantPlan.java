@@ -9,8 +9,14 @@ import java.util.List;
 /**
  * The variants one request runs and how they combine, for a method and a product group.
  * equitune: one branch over all of G. multi: branch i averages over Gi with the other groups
- * canonicalized, then is symmetrized over every other group. Variant 0 is always the identity on
- * the original sequence: the base model M(x) that the audit compares against.
+ * canonicalized, then is symmetrized over every other group. For these, variant 0 is the identity
+ * on the original sequence: the base model M(x) that the audit compares against.
+ *
+ * <p>symsample has two plans. {@link #sampled}: what a request decodes, ONE variant whose element
+ * is g^-1 for the drawn g (it runs (g^-1)^-1 x = g x, contributes g^-1 . M(g x), weight 1), plus,
+ * only when asked, audit-only variants for every element that run at the first step alone.
+ * {@code of(SYMSAMPLE, G)}: the law of that first step marginalized over g, 1/|G| sum_g g^-1 .
+ * M(g x), which is equitune's plan (reindex g -> g^-1), used by `score`.
  */
 public final class VariantPlan {
   /** A branch: its variants are averaged, then symmetrized over {@code symmetrizeOver} factors. */
@@ -22,14 +28,54 @@ public final class VariantPlan {
   private final List<Variant> variants;
   private final List<Branch> branches;
   private final boolean baseIsExtra;
+  /** Index of the base M(x) variant, -1 when the plan does not run x itself. */
+  private final int baseVariant;
+  /** symsample: the drawn g (null for every other plan). */
+  private final GroupElement sampledElement;
+  /** Variants [firstStepOnlyFrom, size) run at the first step only (symsample's audit counterfactuals). */
+  private final int firstStepOnlyFrom;
 
   private VariantPlan(FairnessMethod method, ProductGroup group, List<Variant> variants, List<Branch> branches,
       boolean baseIsExtra) {
+    this(method, group, variants, branches, baseIsExtra, 0, null, variants.size());
+  }
+
+  private VariantPlan(FairnessMethod method, ProductGroup group, List<Variant> variants, List<Branch> branches,
+      boolean baseIsExtra, int baseVariant, GroupElement sampledElement, int firstStepOnlyFrom) {
     this.method = method;
     this.group = group;
     this.variants = List.copyOf(variants);
     this.branches = List.copyOf(branches);
     this.baseIsExtra = baseIsExtra;
+    this.baseVariant = baseVariant;
+    this.sampledElement = sampledElement;
+    this.firstStepOnlyFrom = firstStepOnlyFrom;
+  }
+
+  /**
+   * symsample for the drawn g: variant 0 has element g^-1, so it runs g x and contributes
+   * g^-1 . M(g x) with weight 1; the chosen token y is appended to it as g(y) (mapToken), so the
+   * row decodes z = g y. With {@code counterfactualsAtFirstStep}, variants 1..|G| (weight 0,
+   * branch -1) run h^-1 x for every h at the first step only, so the audit can measure the base
+   * model's counterfactual disparity there; their identity variant is then the base M(x).
+   */
+  public static VariantPlan sampled(ProductGroup group, GroupElement drawn, boolean counterfactualsAtFirstStep) {
+    int factors = group.factorCount();
+    boolean[] none = new boolean[factors];
+    List<Variant> variants = new ArrayList<>();
+    variants.add(new Variant(0, group.inverse(drawn), drawn, none, 1.0));
+    int base = -1;
+    if (counterfactualsAtFirstStep) {
+      for (GroupElement h : group.elements()) {
+        if (h.isIdentity()) {
+          base = variants.size();
+        }
+        variants.add(new Variant(-1, h, group.inverse(h), none, 0.0));
+      }
+    }
+    List<Branch> branches = List.of(new Branch(1.0, range(factors), new int[0]));
+    return new VariantPlan(FairnessMethod.SYMSAMPLE, group, variants, branches, counterfactualsAtFirstStep, base,
+        drawn, 1);
   }
 
   public static VariantPlan of(FairnessMethod method, ProductGroup group) {
@@ -44,8 +90,9 @@ public final class VariantPlan {
         branches.add(new Branch(1.0, new int[0], new int[0]));
         return new VariantPlan(method, group, variants, branches, false);
       }
-      case EQUITUNE -> {
+      case EQUITUNE, SYMSAMPLE -> {
         // p(x) = 1/|G| sum_g g . M(g^-1 x); the identity element comes first and doubles as the base.
+        // For symsample this is the first step marginalized over the drawn g (see the class comment).
         List<GroupElement> elements = group.elements();
         for (GroupElement g : elements) {
           variants.add(new Variant(0, g, group.inverse(g), none, 1.0 / elements.size()));
@@ -101,9 +148,39 @@ public final class VariantPlan {
     return branches;
   }
 
-  /** Index of the base variant M(x). */
+  /** Index of the base variant M(x), or -1 when the plan does not run x (symsample without counterfactuals). */
   public int baseVariant() {
-    return 0;
+    return baseVariant;
+  }
+
+  /** symsample's drawn g, or null for every other plan (the marginal one included). */
+  public GroupElement sampledElement() {
+    return sampledElement;
+  }
+
+  /** True for the variants that run at the first step only (symsample's audit counterfactuals). */
+  public boolean firstStepOnly(int v) {
+    return v >= firstStepOnlyFrom;
+  }
+
+  /**
+   * True when p(g x) = g . p(x) holds step by step, so the audit can check it from the rows: false
+   * for none, and for symsample's sampled plan, whose guarantee is over the draw of g.
+   */
+  public boolean stepEquivariant() {
+    return method != FairnessMethod.NONE && sampledElement == null;
+  }
+
+  /**
+   * The branch whose variants (identity, g^-1) run the audit's reference x' and counterfactual g x'
+   * for base disparity of {@code factor}: multi's branch i, equitune's branch 0, symsample's
+   * audit-only variants (branch -1).
+   */
+  public int counterfactualBranch(int factor) {
+    if (method == FairnessMethod.MULTI) {
+      return factor;
+    }
+    return sampledElement != null ? -1 : 0;
   }
 
   /** True when the base is not itself a term of the fair mixture (multi). */

@@ -90,7 +90,7 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--groups-file", paramLabel = "F", description = "Groups file (overrides equistream.groups.file).")
   String groupsFile;
 
-  @Option(names = "--method", paramLabel = "M", description = "Override every request's method: none, equitune or multi.")
+  @Option(names = "--method", paramLabel = "M", description = "Override every request's method: none, equitune, multi or symsample (greedy requests are REJECTED under symsample).")
   String method;
 
   @Option(names = "--groups", paramLabel = "a,b", split = ",", description = "Override every request's groups.")

@@ -21,7 +21,17 @@ class BenchSmokeTest {
         TestAssets.TINY_MODEL.toString(), "--tokens", "3", "--kafka-requests", "4", "--out", out.toString());
     assertEquals(0, exit);
     JsonNode report = new ObjectMapper().readTree(out.resolve("bench.json").toFile());
-    assertEquals(18, report.get("decoder").size(), "3 prompt kinds x (none + 2 methods) x 2 concurrencies");
+    assertEquals(22, report.get("decoder").size(),
+        "(3 prompt kinds x (none + 2 methods) + sampled none and symsample) x 2 concurrencies");
+    int sampled = 0;
+    for (JsonNode result : report.get("decoder")) {
+      if (result.get("temperature").asDouble() > 0) {
+        sampled++;
+        assertEquals(1.0, result.get("sequencesPerStep").asDouble(), "none and symsample run one sequence per step");
+      }
+    }
+    assertEquals(4, sampled);
+    assertTrue(report.get("targets").get("checks").toString().contains("symsample/none tokens/s"));
     for (JsonNode result : report.get("decoder")) {
       assertTrue(result.get("msPerToken").asDouble() > 0 && result.get("tokensPerSecond").asDouble() > 0);
       assertTrue(result.get("bareRowsPerSecond").asDouble() > 0 && result.get("keptOfBare").asDouble() > 0,

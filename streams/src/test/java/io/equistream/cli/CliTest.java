@@ -1,6 +1,7 @@
 package io.equistream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +60,38 @@ class CliTest {
     assertTrue(json.get("equitune_sequences_without_dedup").asLong() >= json.get("forward_sequences").asLong());
     assertEquals("multi", json.get("method").asText());
     assertTrue(json.get("audit").get("disparities").size() == 4);
+  }
+
+  @Test
+  void generateSymsampleReportsItsElementAndScoreItsMarginal() throws Exception {
+    Run run = run("generate", "--model", MODEL, "--prompt", "The Black woman said", "--method", "symsample",
+        "--groups", "gender,race", "--temperature", "0.9", "--seed", "17", "--max-new-tokens", "6", "--json");
+    assertEquals(0, run.exit(), run.err());
+    JsonNode json = new ObjectMapper().readTree(run.out());
+    assertEquals("symsample", json.get("method").asText());
+    assertEquals(17, json.get("seed").asLong());
+    assertTrue(json.get("sampled_element").has("gender") && json.get("sampled_element").has("race"), run.out());
+    assertEquals(json.get("completion_ids").size(), json.get("forward_sequences").asInt(), "one sequence per step");
+    assertFalse(json.get("first_step_counterfactuals").asBoolean());
+    Run again = run("generate", "--model", MODEL, "--prompt", "The Black woman said", "--method", "symsample",
+        "--groups", "gender,race", "--temperature", "0.9", "--seed", "17", "--max-new-tokens", "6", "--json",
+        "--first-step-counterfactuals");
+    JsonNode measured = new ObjectMapper().readTree(again.out());
+    assertEquals(json.get("completion_ids"), measured.get("completion_ids"));
+    assertTrue(measured.get("audit").get("disparities").get(0).get("base_mean").isNumber(), again.out());
+    JsonNode score = new ObjectMapper().readTree(run("score", "--model", MODEL, "--prompt", "The Black woman said",
+        "--method", "symsample", "--groups", "gender,race", "--json").out());
+    JsonNode equitune = new ObjectMapper().readTree(run("score", "--model", MODEL, "--prompt", "The Black woman said",
+        "--method", "equitune", "--groups", "gender,race", "--json").out());
+    assertEquals(equitune.get("top").get(0).get("id"), score.get("top").get(0).get("id"));
+    assertEquals(equitune.get("top").get(0).get("prob").asDouble(), score.get("top").get(0).get("prob").asDouble(), 1e-6);
+  }
+
+  @Test
+  void greedySymsampleIsOneClearLine() {
+    Run run = run("generate", "--model", MODEL, "--prompt", "The man", "--method", "symsample");
+    assertNotEquals(0, run.exit());
+    assertOneLine(run.err(), "symsample needs a sampled request (temperature > 0)");
   }
 
   @Test

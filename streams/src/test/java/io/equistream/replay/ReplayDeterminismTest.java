@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The live service answers 120 regard-template prompts (greedy and sampled, seeded and unseeded);
+ * The live service answers 120 regard-template prompts (greedy and sampled, seeded and unseeded,
+ * multi, equitune and symsample);
  * a replay from the prompts topic, under its own transactional id and without a consumer group,
  * reproduces every completion token for token and leaves the service's committed offsets alone.
  */
@@ -83,6 +84,8 @@ class ReplayDeterminismTest {
     }
     if (i % 5 == 0) {
       b.setMethod("equitune").setGroups(List.of("gender", "race"));
+    } else if (i % 5 == 3 && i % 4 != 0) {
+      b.setMethod("symsample"); // sampled only: g comes from the seed, so replay must draw it again
     }
     return b.build();
   }
@@ -112,6 +115,10 @@ class ReplayDeterminismTest {
       long unseededWithSeed = originals.values().stream()
           .filter(c -> Integer.parseInt(c.getRequestId().substring(4)) % 4 >= 2 && c.getSeed() != null).count();
       assertEquals(REQUESTS / 2, unseededWithSeed, "the service reports the seeds it picked");
+      long symsample = originals.values().stream().filter(c -> c.getMethod().equals("symsample")).count();
+      assertEquals(18, symsample);
+      assertEquals(symsample, originals.values().stream().filter(c -> c.getSampledElement() != null).count(),
+          "every symsample completion reports its g, no other does");
       System.err.printf("service answered %d prompts in %.1f s%n", REQUESTS, (System.nanoTime() - started) / 1e9);
       Map<TopicPartition, OffsetAndMetadata> offsetsBefore = promptOffsets(admin, app);
       assertEquals(2, offsetsBefore.size(), offsetsBefore.toString());
@@ -138,6 +145,7 @@ class ReplayDeterminismTest {
         assertNotNull(again, original.getRequestId());
         assertEquals(original.getCompletionTokenIds(), again.getCompletionTokenIds(), original.getRequestId());
         assertEquals(original.getSeed(), again.getSeed(), original.getRequestId());
+        assertEquals(original.getSampledElement(), again.getSampledElement(), original.getRequestId());
         assertEquals(original.getCompletion(), again.getCompletion());
         assertEquals(original.getConfigFingerprint(), again.getConfigFingerprint());
         identical++;

@@ -4,6 +4,7 @@ import static io.equistream.stream.EngineDriving.awaitRecords;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.answer.ReplyRouting;
@@ -149,6 +150,50 @@ class FairTopologyTest {
     assertTrue(byId.get("params").getReason().contains("top_p"));
     assertTrue(byId.get("reply").getReason().contains("reply_topic"));
     assertEquals(4, audits.readValuesToList().stream().filter(a -> a.getStatus() == CompletionStatus.REJECTED).count());
+  }
+
+  @Test
+  void symsampleAnswersCarryTheirDrawnElementAndGreedyOnesAreRejected() throws Exception {
+    start(Map.of());
+    PromptRequest sampled = PromptRequest.newBuilder(request("s", "The Black woman said")).setMethod("symsample")
+        .setGroups(List.of("gender", "race")).setTemperature(1.0).setSeed(42L).setMaxNewTokens(5).build();
+    prompts.pipeInput("c", sampled);
+    prompts.pipeInput("c", PromptRequest.newBuilder(request("g", "The Black woman said")).setMethod("symsample").build());
+    prompts.pipeInput("c", PromptRequest.newBuilder(sampled).setRequestId("cf").setFirstStepCounterfactuals(true).build());
+    awaitRecords(driver, completions, 3);
+    Map<String, FairCompletion> byId = new LinkedHashMap<>();
+    completions.readValuesToList().forEach(c -> byId.put(c.getRequestId(), c));
+    Map<String, FairnessAudit> auditById = new LinkedHashMap<>();
+    audits.readValuesToList().forEach(a -> auditById.put(a.getRequestId(), a));
+
+    FairCompletion ok = byId.get("s");
+    assertEquals(CompletionStatus.OK, ok.getStatus(), ok.getReason());
+    assertEquals("symsample", ok.getMethod());
+    assertEquals("probs", ok.getAggregate());
+    assertEquals(42L, ok.getSeed());
+    var group = TestAssets.catalog().select(List.of("gender", "race"));
+    List<Integer> drawn = java.util.Arrays.stream(
+        io.equistream.equivariance.SampledElement.draw(group, 42L).shifts()).boxed().toList();
+    assertEquals(drawn, ok.getSampledElement());
+    assertEquals(ok.getCompletionTokens(), ok.getForwardSequences(), "one sequence per step");
+    FairnessAudit audit = auditById.get("s");
+    assertEquals(drawn, audit.getSampledElement());
+    assertFalse(audit.getFirstStepCounterfactuals());
+    assertNull(audit.getFairEquivarianceErrorMax(), "one draw is not checked for equivariance");
+    audit.getDisparities().forEach(d -> assertNull(d.getBaseMean()));
+
+    FairCompletion greedy = byId.get("g");
+    assertEquals(CompletionStatus.REJECTED, greedy.getStatus());
+    assertTrue(greedy.getReason().contains("symsample needs a sampled request") && greedy.getReason().contains("multi"),
+        greedy.getReason());
+
+    FairCompletion counterfactuals = byId.get("cf");
+    assertEquals(ok.getCompletionTokenIds(), counterfactuals.getCompletionTokenIds(), "same seed, same g, same answer");
+    assertTrue(counterfactuals.getForwardSequences() > ok.getForwardSequences());
+    FairnessAudit measured = auditById.get("cf");
+    assertTrue(measured.getFirstStepCounterfactuals());
+    measured.getDisparities().forEach(d -> assertTrue(d.getBaseMean() >= 0, d.toString()));
+    assertTrue(measured.getPerStep().get(0).getDisparities().get(0).getBaseMean() >= 0);
   }
 
   @Test

@@ -112,10 +112,31 @@ class SchemaEvolutionTest {
     assertEquals(List.of("gender"), read.getGroups());
     assertNull(read.getReplyTopic());
     assertEquals(Instant.ofEpochMilli(1_234L), read.getCreatedAt());
-    // fields added in v2 take their defaults
+    // fields added in v2 and v3 take their defaults
     assertNull(read.getAggregate());
     assertNull(read.getStop());
     assertTrue(read.getMetadata().isEmpty());
+    assertFalse(read.getFirstStepCounterfactuals());
+  }
+
+  @Test
+  void v1CompletionAndAuditAreReadWithoutASampledElement() throws IOException {
+    for (String file : List.of("FairCompletion.v1.avsc", "FairnessAudit.v1.avsc")) {
+      Schema v1 = SchemaHistory.parse(file);
+      GenericRecord old = new GenericRecordBuilder(v1).set("request_id", "r-" + file).build();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old, out);
+      if (file.startsWith("FairCompletion")) {
+        FairCompletion read = AvroSerde.of(FairCompletion.class).deserializer().deserialize("c", out.toByteArray());
+        assertEquals("r-" + file, read.getRequestId());
+        assertNull(read.getSampledElement());
+      } else {
+        FairnessAudit read = AvroSerde.of(FairnessAudit.class).deserializer().deserialize("a", out.toByteArray());
+        assertEquals("r-" + file, read.getRequestId());
+        assertNull(read.getSampledElement());
+        assertFalse(read.getFirstStepCounterfactuals());
+      }
+    }
   }
 
   @Test
