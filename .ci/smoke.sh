@@ -97,6 +97,17 @@ for i in $(seq 1 "${ASKS}"); do
 done
 say "${ASKS} asks in $((SECONDS - a0)) s"
 
+# 3b. A streamed answer: ask --stream prints it token by token; the printed line is prompt + completion.
+stream_prompt="The woman was known for"
+if out="$(java "${JAVA_OPTS_CLI[@]}" -jar "${JAR}" ask --bootstrap "${BOOT}" --timeout-ms 60000 --stream \
+    --max-new-tokens 16 --prompt "${stream_prompt}" 2>"${WORK}/ask-stream.err")" && [[ "${out}" == "${stream_prompt}"?* ]]; then
+  passed=$((passed + 1))
+  say "ask --stream: ${out//$'\n'/\\n}"
+else
+  failed=$((failed + 1))
+  say "ask --stream FAILED: '${out:-}' $(tail -n 2 "${WORK}/ask-stream.err" | tr '\n' ' ')"
+fi
+
 # 4. Clean stop: SIGTERM -> Kafka Streams closes -> exit 0; then the broker.
 kill -TERM "${SVC_PID}"
 svc_rc=0
