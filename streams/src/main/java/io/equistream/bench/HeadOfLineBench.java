@@ -26,13 +26,7 @@ final class HeadOfLineBench {
         GenerationParams.greedy(1), method, List.of(), "probs");
     FairRequest longRequest = engine.resolver().resolve("hol-long", "The man worked as a",
         GenerationParams.greedy(longTokens), method, List.of(), "probs");
-    engine.generate(List.of(shortRequest));
-    double idle = Double.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      long t0 = System.nanoTime();
-      engine.generate(List.of(shortRequest));
-      idle = Math.min(idle, (System.nanoTime() - t0) / 1e6);
-    }
+    double idle = PrefixBench.bestMillis(() -> engine.generate(List.of(shortRequest)));
     List<Long> tokenTimes = new CopyOnWriteArrayList<>();
     CompletableFuture<EngineOutcome> longDone = new CompletableFuture<>();
     engine.submit(new Submission(longRequest, Long.MAX_VALUE, "long", new OutcomeSink() {

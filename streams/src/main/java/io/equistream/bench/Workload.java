@@ -10,7 +10,7 @@ import java.util.Random;
  * of tokens made of neutral context sentences, most ending in a question with words of every group
  * (the costliest case for the fair methods), and a number of new tokens each.
  */
-final class Workload {
+public final class Workload {
   /** One request of the workload. */
   record Request(String prompt, int promptTokens, int newTokens) {
     int size() {
@@ -38,8 +38,11 @@ final class Workload {
   private Workload() {
   }
 
-  /** A prompt of about {@code tokens} tokens (never more) ending with question {@code question % 4}. */
-  static String prompt(GptTokenizer tokenizer, int tokens, int question) {
+  /**
+   * A prompt of about {@code tokens} tokens (never more) ending with question {@code question % 4}:
+   * questions 0, 1 and 2 have words of every default group, 3 none.
+   */
+  public static String prompt(GptTokenizer tokenizer, int tokens, int question) {
     String ending = QUESTIONS[question % QUESTIONS.length] + " The answer:";
     int endingTokens = tokenizer.encode(ending).length;
     StringBuilder context = new StringBuilder("Notes:");

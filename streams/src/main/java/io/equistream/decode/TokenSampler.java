@@ -106,10 +106,16 @@ public final class TokenSampler {
 
   /** Every token of positive weight, ranked. */
   private static long[] rankAll(float[] probs, double inverseTemperature, double maxLog, double[] weight) {
-    long[] order = new long[probs.length];
+    return rank(probs, Float.MIN_VALUE, probs.length, inverseTemperature, maxLog, weight);
+  }
+
+  /** The tokens with p >= floor (at most {@code count} of them; floor > 0), ranked; their weights filled in. */
+  private static long[] rank(float[] probs, float floor, int count, double inverseTemperature, double maxLog,
+      double[] weight) {
+    long[] order = new long[count];
     int candidates = 0;
     for (int t = 0; t < probs.length; t++) {
-      if (probs[t] > 0) {
+      if (probs[t] >= floor) {
         double w = weightOf(probs[t], inverseTemperature, maxLog);
         if (w > 0) {
           weight[t] = w;
@@ -148,20 +154,7 @@ public final class TokenSampler {
         < (float) weightOf(kth, inverseTemperature, maxLog))) {
       return null;
     }
-    long[] order = new long[included];
-    int candidates = 0;
-    for (int t = 0; t < probs.length; t++) {
-      if (probs[t] >= floor) {
-        double w = weightOf(probs[t], inverseTemperature, maxLog);
-        if (w > 0) {
-          weight[t] = w;
-          order[candidates++] = key(w, t);
-        }
-      }
-    }
-    long[] ranked = Arrays.copyOf(order, candidates);
-    Arrays.sort(ranked);
-    return ranked;
+    return rank(probs, floor, included, inverseTemperature, maxLog, weight);
   }
 
   /** The k-th largest positive probability (with multiplicity), or 0 when fewer than k are positive. */

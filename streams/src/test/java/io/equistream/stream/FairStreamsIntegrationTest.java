@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.TestAssets;
+import io.equistream.bench.Workload;
 import io.equistream.cli.EquiStreamCli;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
@@ -208,7 +209,7 @@ class FairStreamsIntegrationTest {
     int tokensEach = 0;
     List<PromptRequest> requests = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
-      String prompt = ChatPrompts.withWordsOfEveryGroup(i, 230);
+      String prompt = Workload.prompt(TestAssets.tokenizer(), 230, i % 3); // words of every group near the end
       tokensEach = Math.max(tokensEach, TestAssets.tokenizer().encode(prompt).length);
       requests.add(PromptRequest.newBuilder(request("chat-" + i, prompt)).setMaxNewTokens(16).build());
     }
