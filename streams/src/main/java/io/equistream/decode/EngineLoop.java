@@ -148,8 +148,11 @@ final class EngineLoop implements Runnable {
           System.currentTimeMillis(), 0));
       return;
     }
+    String tooBig = budget.neverFits(submission.request(), submission.request().plan().variants().size());
     if (stopping) {
       fail(active, "engine closed");
+    } else if (tooBig != null) {
+      fail(active, tooBig); // the service rejects these at intake; direct callers learn it here
     } else if (active.decoder.finish() != null) {
       finish(active); // nothing to generate (the prompt fills the context)
     } else {
@@ -184,7 +187,7 @@ final class EngineLoop implements Runnable {
       if (active.submission.cancelled()) {
         it.remove();
         release(active);
-      } else if (now - active.submission.deadlineNanos() > 0) {
+      } else if (active.submission.deadlineNanos() != Long.MAX_VALUE && now - active.submission.deadlineNanos() > 0) {
         it.remove();
         active.decoder.stop(FinishReason.DEADLINE);
         finishRemoved(active);

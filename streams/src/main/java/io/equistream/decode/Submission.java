@@ -2,7 +2,7 @@ package io.equistream.decode;
 
 /**
  * A request handed to the engine: its validated request, a deadline (System.nanoTime(); running
- * past it ends the request with finish reason deadline and what it has), the caller's tag (e.g. the
+ * past it ends the request with finish reason deadline and what it has; Long.MAX_VALUE = none), the caller's tag (e.g. the
  * buffer key that answers it) and where its outcome goes. {@code forcedTokens} are tokens an
  * earlier run of the same request already showed (a streamed answer resumed after a crash): the
  * first steps choose those again instead of sampling anew, so what was shown stays true.

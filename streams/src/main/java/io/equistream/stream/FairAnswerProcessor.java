@@ -94,6 +94,8 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   private long nextSequence;
   /** First buffer key not yet handed to the engine (its queue was full), or -1 when all are. */
   private long firstParked = -1;
+  /** Keys below this were restored from the changelog: their deadline restarts at resubmission. */
+  private long restoredBelow;
 
   FairAnswerProcessor(FairEngine engine, RequestScreen screen, RequestIntake intake, AnswerBuilder answers,
       Forwarding forwarding, long deadlineMs, long handoffMs) {
@@ -121,6 +123,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
         restored++;
       }
     }
+    restoredBelow = nextSequence;
     if (restored > 0) {
       // Requests a previous owner of this task had not answered (crash, revocation): answered now.
       LOG.info("task {}: resubmitting {} buffered requests after restore", context.taskId(), restored);
@@ -180,8 +183,10 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   }
 
   private boolean submit(long key, PendingPrompt pending, FairRequest resolved) {
-    // Measured on the clock that stamped the arrival (the task's), not on the engine's.
-    long left = pending.arrivalMillis() + deadlineMs - context.currentSystemTimeMs();
+    // Measured on the clock that stamped the arrival (the task's), not on the engine's. A request a
+    // previous owner lost gets its time afresh: its client is still waiting, and what it already
+    // streamed must end in a final answer that says as much.
+    long left = key < restoredBelow ? deadlineMs : pending.arrivalMillis() + deadlineMs - context.currentSystemTimeMs();
     long deadline = System.nanoTime() + Math.max(0, Math.min(left, Long.MAX_VALUE / 4_000_000L)) * 1_000_000L;
     boolean stream = Boolean.TRUE.equals(pending.request().getStream());
     StreamProgress sent = stream ? streamed.get(key) : null;
