@@ -39,72 +39,119 @@ final class ModelCall {
    * to the new packed batch afterwards.
    */
   void run(List<LmSequence> rows, int[] take, StepOutput out, int[] outIndex, boolean whole) throws OrtException {
-    int n = rows.size();
     int newLength = 0;
     for (int t : take) {
       newLength = Math.max(newLength, t);
     }
-    boolean cached = shape.hasPast();
-    PackedBatch reused = cached ? continuedBatch(rows) : null;
-    int pastLength = !cached ? 0 : reused != null ? reused.total : maxComputed(rows);
-    int total = pastLength + newLength;
-    int logitPositions = shape.lastPositionLogits() ? 1 : newLength;
-    int layers = shape.layers();
-    NativeBuffers.Block[] pastKeys = reused == null && pastLength > 0 ? new NativeBuffers.Block[layers] : null;
-    NativeBuffers.Block[] pastValues = pastKeys == null ? null : new NativeBuffers.Block[layers];
-    NativeBuffers.Block[] presentKeys = new NativeBuffers.Block[layers];
-    NativeBuffers.Block[] presentValues = new NativeBuffers.Block[layers];
-    NativeBuffers.Block logits = null;
-    List<OnnxTensor> tensors = new ArrayList<>();
+    PackedBatch reused = shape.hasPast() ? continuedBatch(rows) : null;
+    int pastLength = !shape.hasPast() ? 0 : reused != null ? reused.total : maxComputed(rows);
+    Buffers buffers = new Buffers(rows.size(), pastLength, newLength, reused);
     boolean adopted = false;
     try {
-      if (pastKeys != null) {
-        gatherPast(rows, pastLength, pastKeys, pastValues);
-      }
       Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
       Map<String, OnnxTensor> outputs = new LinkedHashMap<>();
-      putTokenInputs(rows, take, newLength, pastLength, inputs, tensors);
-      long kvFloats = (long) n * shape.heads() * total * shape.headDim();
-      for (int layer = 0; layer < layers; layer++) { // no layers listed when the graph has no past
-        inputs.put(ModelShape.pastKey(layer), kvTensor(pastKeys != null ? pastKeys[layer].floats()
-            : reused != null ? reused.keys(layer) : null, n, pastLength, tensors));
-        inputs.put(ModelShape.pastValue(layer), kvTensor(pastValues != null ? pastValues[layer].floats()
-            : reused != null ? reused.values(layer) : null, n, pastLength, tensors));
-        presentKeys[layer] = pool.acquire(kvFloats);
-        presentValues[layer] = pool.acquire(kvFloats);
-        outputs.put(ModelShape.presentKey(layer), kvTensor(presentKeys[layer].floats(), n, total, tensors));
-        outputs.put(ModelShape.presentValue(layer), kvTensor(presentValues[layer].floats(), n, total, tensors));
+      if (reused == null && pastLength > 0) {
+        gatherPast(rows, buffers);
       }
-      logits = pool.acquire((long) n * logitPositions * shape.vocabSize());
-      outputs.put(ModelShape.LOGITS, track(OnnxTensor.createTensor(env, logits.floats(),
-          new long[] {n, logitPositions, shape.vocabSize()}), tensors));
+      putTokenInputs(rows, take, newLength, pastLength, inputs, buffers.tensors);
+      bindCaches(buffers, inputs, outputs);
       for (LmSequence row : rows) {
         row.detach(); // its cache was copied (or is fed from `reused`): the old batch may go back early
       }
       try (OrtSession.Result ignored = session.run(inputs, outputs)) {
         // outputs were written into the pinned buffers
       }
-      if (out != null && whole && logitPositions == 1) {
-        out.adopt(logits);
-        logits = null; // the output owns it now
-      } else if (out != null) {
-        for (int r = 0; r < n; r++) {
-          long offset = ((long) r * logitPositions + logitPositions - 1) * shape.vocabSize(); // rows x positions x vocab
-          out.copyRow(outIndex[r], logits.floats(), Math.toIntExact(offset));
-        }
-      }
-      if (cached) {
-        int[] pad = new int[n];
-        for (int r = 0; r < n; r++) {
-          pad[r] = total - (rows.get(r).computed + take[r]);
-        }
-        PackedBatch next = new PackedBatch(n, total, pad, shape, pool, presentKeys, presentValues);
-        for (int r = 0; r < n; r++) {
-          rows.get(r).attach(next, r, take[r]);
-        }
+      deliverLogits(buffers, out, outIndex, whole);
+      if (shape.hasPast()) {
+        attachPresent(rows, take, buffers);
       }
       adopted = true;
     } finally {
+      buffers.close(adopted, rows);
+    }
+  }
+
+  /** Past inputs (gathered, reused or empty) and pinned present and logits outputs, layer by layer. */
+  private void bindCaches(Buffers buffers, Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> outputs)
+      throws OrtException {
+    int n = buffers.rows;
+    long kvFloats = (long) n * shape.heads() * buffers.total * shape.headDim();
+    for (int layer = 0; layer < shape.layers(); layer++) { // no layers listed when the graph has no past
+      FloatBuffer pastKey = buffers.pastKeys != null ? buffers.pastKeys[layer].floats()
+          : buffers.reused != null ? buffers.reused.keys(layer) : null;
+      FloatBuffer pastValue = buffers.pastValues != null ? buffers.pastValues[layer].floats()
+          : buffers.reused != null ? buffers.reused.values(layer) : null;
+      inputs.put(ModelShape.pastKey(layer), kvTensor(pastKey, n, buffers.pastLength, buffers.tensors));
+      inputs.put(ModelShape.pastValue(layer), kvTensor(pastValue, n, buffers.pastLength, buffers.tensors));
+      buffers.presentKeys[layer] = pool.acquire(kvFloats);
+      buffers.presentValues[layer] = pool.acquire(kvFloats);
+      outputs.put(ModelShape.presentKey(layer), kvTensor(buffers.presentKeys[layer].floats(), n, buffers.total,
+          buffers.tensors));
+      outputs.put(ModelShape.presentValue(layer), kvTensor(buffers.presentValues[layer].floats(), n, buffers.total,
+          buffers.tensors));
+    }
+    buffers.logits = pool.acquire((long) n * buffers.logitPositions * shape.vocabSize());
+    outputs.put(ModelShape.LOGITS, track(OnnxTensor.createTensor(env, buffers.logits.floats(),
+        new long[] {n, buffers.logitPositions, shape.vocabSize()}), buffers.tensors));
+  }
+
+  private void deliverLogits(Buffers buffers, StepOutput out, int[] outIndex, boolean whole) {
+    if (out == null) {
+      return;
+    }
+    if (whole && buffers.logitPositions == 1) {
+      out.adopt(buffers.logits);
+      buffers.logits = null; // the output owns it now
+      return;
+    }
+    for (int r = 0; r < buffers.rows; r++) {
+      // rows x positions x vocab: the row's last position
+      long offset = ((long) r * buffers.logitPositions + buffers.logitPositions - 1) * shape.vocabSize();
+      out.copyRow(outIndex[r], buffers.logits.floats(), Math.toIntExact(offset));
+    }
+  }
+
+  private void attachPresent(List<LmSequence> rows, int[] take, Buffers buffers) {
+    int n = buffers.rows;
+    int[] pad = new int[n];
+    for (int r = 0; r < n; r++) {
+      pad[r] = buffers.total - (rows.get(r).computed + take[r]);
+    }
+    PackedBatch next = new PackedBatch(n, buffers.total, pad, shape, pool, buffers.presentKeys, buffers.presentValues);
+    for (int r = 0; r < n; r++) {
+      rows.get(r).attach(next, r, take[r]);
+    }
+  }
+
+  /** What one call holds: its tensors and pooled blocks, given back by {@link #close} whatever happened. */
+  private final class Buffers {
+    final int rows;
+    final int pastLength;
+    final int total;
+    final int logitPositions;
+    final PackedBatch reused;
+    final NativeBuffers.Block[] pastKeys;
+    final NativeBuffers.Block[] pastValues;
+    final NativeBuffers.Block[] presentKeys;
+    final NativeBuffers.Block[] presentValues;
+    final List<OnnxTensor> tensors = new ArrayList<>();
+    NativeBuffers.Block logits;
+
+    Buffers(int rows, int pastLength, int newLength, PackedBatch reused) {
+      this.rows = rows;
+      this.pastLength = pastLength;
+      this.total = pastLength + newLength;
+      this.logitPositions = shape.lastPositionLogits() ? 1 : newLength;
+      this.reused = reused;
+      boolean gathered = reused == null && pastLength > 0;
+      this.pastKeys = gathered ? new NativeBuffers.Block[shape.layers()] : null;
+      this.pastValues = gathered ? new NativeBuffers.Block[shape.layers()] : null;
+      this.presentKeys = new NativeBuffers.Block[shape.layers()];
+      this.presentValues = new NativeBuffers.Block[shape.layers()];
+    }
+
+    /** Present blocks stay with the rows' new batch when {@code adopted}; else rows lose their cache. */
+    void close(boolean adopted, List<LmSequence> sequences) {
       tensors.forEach(OnnxTensor::close);
       if (logits != null) {
         pool.release(logits);
@@ -117,7 +164,7 @@ final class ModelCall {
       if (!adopted) {
         releaseAll(presentKeys);
         releaseAll(presentValues);
-        for (LmSequence row : rows) {
+        for (LmSequence row : sequences) {
           if (row.batch == null) {
             row.computed = 0; // its cache is gone with the failed call: recompute from scratch
           }
@@ -151,8 +198,10 @@ final class ModelCall {
   }
 
   /** Fresh past tensors: each row's cache right-aligned at column pastLength, zeros before it. */
-  private void gatherPast(List<LmSequence> rows, int pastLength, NativeBuffers.Block[] keys,
-      NativeBuffers.Block[] values) {
+  private void gatherPast(List<LmSequence> rows, Buffers buffers) {
+    NativeBuffers.Block[] keys = buffers.pastKeys;
+    NativeBuffers.Block[] values = buffers.pastValues;
+    int pastLength = buffers.pastLength;
     int n = rows.size();
     long floats = (long) n * shape.heads() * pastLength * shape.headDim();
     for (int layer = 0; layer < shape.layers(); layer++) {

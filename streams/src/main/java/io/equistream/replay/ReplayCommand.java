@@ -1,8 +1,6 @@
 package io.equistream.replay;
 
 import io.equistream.decode.FairEngine;
-import io.equistream.schemas.PromptRequest;
-import io.equistream.answer.CompletionRecords;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceListener;
 import io.equistream.answer.RequestDefaults;
@@ -13,14 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,38 +125,14 @@ public final class ReplayCommand implements Callable<Integer> {
     Path statePath = stateFile != null ? stateFile
         : toFile != null ? Path.of(toFile + ".state") : Path.of("replay-" + replayName + ".state");
     Path resultsPath = Path.of(statePath + ".results.jsonl");
-    String signature = signature(serviceConfig, promptsTopic);
-
-    ReplayState state = ReplayState.readIfPresent(statePath);
-    if (state != null && !state.signature.equals(signature)) {
-      throw new IllegalArgumentException("state file " + statePath + " belongs to another replay (different input,"
-          + " output or settings); use another --state, or delete it to start over");
-    }
-    boolean resuming = state != null;
-    if (state == null) {
-      if (toFile != null && Files.exists(toFile) && toFile.toFile().length() > 0 && !overwrite) {
-        throw new IllegalArgumentException("output file " + toFile + " exists and has no state file " + statePath
-            + "; use --overwrite to replace it");
-      }
-      state = new ReplayState(statePath, signature);
-    }
-
-    Originals originals = new Originals();
-    if (compare != null) {
-      originals.load(compare, client, progress);
-    }
-    if (compareAudits != null) {
-      Originals audits = new Originals();
-      audits.load(compareAudits, client, progress);
-      originals.audits.putAll(audits.audits);
-    }
-
+    boolean resuming = Files.exists(statePath);
+    ReplayState state = openState(statePath, signature(serviceConfig, promptsTopic));
+    Originals originals = loadOriginals(client);
     if (state.complete) {
       progress.println("replay: already complete according to " + statePath + "; nothing to do");
       finish(resultsPath, originals);
       return 0;
     }
-
     try (FairEngine engine = FairStreamsService.openEngine(serviceConfig, ServiceListener.NONE)) {
       ServiceIdentity identity = new ServiceIdentity(engine.model().modelId(),
           FairStreamsService.fingerprint(serviceConfig, engine));
@@ -173,128 +145,92 @@ public final class ReplayCommand implements Callable<Integer> {
       if (batch < 1) {
         throw new IllegalArgumentException("--batch-size must be at least 1");
       }
-      TopicSink topicSink = null;
-      FileSink fileSink = null;
-      ReplaySource source = null;
-      DurableFile results = null;
-      try {
+      try (ReplayJob job = new ReplayJob(state, runner, progress)) {
         if (toTopic != null) {
-          String transactionalId = "equistream-replay-" + replayName;
-          topicSink = new TopicSink(client, transactionalId, toTopic,
-              toAuditTopic != null ? toAuditTopic : toTopic + "-audit",
-              serviceConfig.intValue("equistream.topics.partitions"),
-              (short) serviceConfig.intValue("equistream.topics.replication"));
-          if (state.pending != null) {
-            boolean made = topicSink.committed(state.pending.marker(), state.pending.outputStartOffsets());
-            progress.println("replay: the batch in flight when the last run stopped was "
-                + (made ? "committed" : "not committed (it is replayed again)"));
-            if (made) {
-              state.checkpoint = state.pending.after();
-            }
-            state.pending = null;
-            state.save();
-          }
-          progress.println("replay: writing to topics " + toTopic + " and "
-              + (toAuditTopic != null ? toAuditTopic : toTopic + "-audit") + " as transactional.id " + transactionalId);
+          openTopicSink(job, serviceConfig, client, "equistream-replay-" + replayName);
         }
-        ReplayState.Checkpoint start = state.checkpoint;
-        if (fromFile != null) {
-          Long at = start.position().getOrDefault("line", start.position().getOrDefault("record", 0L));
-          source = new FileSource(fromFile, at);
-        } else {
-          if (state.bounds == null) {
-            state.bounds = TopicSource.compute(client, promptsTopic, partitionOffsets(fromOffset),
-                singleOffset(fromOffset), instant(fromTimestamp), partitionOffsets(toOffset), singleOffset(toOffset),
-                instant(toTimestamp)).ranges();
-          }
-          source = new TopicSource(client, promptsTopic, new TopicSource.Bounds(state.bounds), start.position());
-        }
+        openSource(job, client, promptsTopic);
         if (toFile != null) {
-          fileSink = new FileSink(toFile, start.outputBytes());
+          job.fileSink = new FileSink(toFile, state.checkpoint.outputBytes());
         }
-        results = new DurableFile(resultsPath, start.resultsBytes());
+        job.results = new DurableFile(resultsPath, state.checkpoint.resultsBytes());
         state.save();
-        progress.println("replay: " + source.describe() + ", " + source.total() + " input entries"
-            + (resuming ? ", resuming after " + source.consumed() + " (" + start.replayed() + " replayed)" : "")
-            + "; model " + identity.modelId() + ", batches of " + batch);
-        long replayed = start.replayed();
-        long skipped = start.skipped();
-        long startedConsumed = source.consumed();
-        long startedNanos = System.nanoTime();
-        int batches = 0;
-        boolean stopped = false;
-        while (true) {
-          List<ReplayItem> items = source.next(batch);
-          if (items.isEmpty()) {
-            break;
-          }
-          List<PromptRequest> requests = new ArrayList<>();
-          List<String> sources = new ArrayList<>();
-          for (ReplayItem item : items) {
-            if (item.request() == null || item.request().getRequestId() == null
-                || item.request().getRequestId().isBlank()) {
-              skipped++;
-              progress.println("replay: skipped " + item.where() + ": "
-                  + (item.request() == null ? item.problem() : "missing request_id"));
-            } else {
-              requests.add(item.request());
-              sources.add(item.where());
-            }
-          }
-          List<CompletionRecords.Answer> answers = runner.answer(requests);
-          Map<String, String> prompts = new HashMap<>();
-          requests.forEach(r -> prompts.put(r.getRequestId(), r.getPrompt()));
-          for (CompletionRecords.Answer answer : answers) {
-            results.appendLine(ReplayResult.of(answer, prompts.get(answer.completion().getRequestId())).toJson());
-          }
-          long resultsBytes = results.sync();
-          replayed += answers.size();
-          if (fileSink != null) {
-            long outputBytes = fileSink.write(answers);
-            state.checkpoint = new ReplayState.Checkpoint(source.position(), outputBytes, resultsBytes, replayed, skipped);
-            state.save();
-          } else {
-            ReplayState.Checkpoint after = new ReplayState.Checkpoint(source.position(), -1, resultsBytes, replayed,
-                skipped);
-            ReplayState current = state;
-            Map<String, Long> outputStart = topicSink.endOffsets();
-            topicSink.write(answers, sources, UUID.randomUUID().toString(), marker -> {
-              current.pending = new ReplayState.Pending(after, marker, outputStart);
-              current.save();
-            });
-            state.checkpoint = after;
-            state.pending = null;
-            state.save();
-          }
-          batches++;
-          reportProgress(source, replayed, skipped, startedConsumed, startedNanos);
-          if ((stopAfter > 0 && batches >= stopAfter) || Thread.currentThread().isInterrupted()) {
-            stopped = true;
-            break;
-          }
+        progress.println("replay: " + job.source.describe() + ", " + job.source.total() + " input entries"
+            + (resuming ? ", resuming after " + job.source.consumed() + " (" + state.checkpoint.replayed()
+                + " replayed)" : "") + "; model " + identity.modelId() + ", batches of " + batch);
+        if (!job.run(batch, stopAfter)) {
+          return 0; // stopped early: the state file says where to resume
         }
-        if (stopped) {
-          progress.println("replay: stopped after " + batches + " batches at " + source.position()
-              + "; rerun the same command to resume");
-          return 0;
-        }
-        state.complete = true;
-        state.save();
-        progress.println("replay: done, " + replayed + " requests replayed, " + skipped + " skipped"
-            + (runner.seedsFromOriginals > 0 ? ", " + runner.seedsFromOriginals + " seeds taken from the originals" : "")
-            + (runner.unseededSampled > 0 ? "; WARNING: " + runner.unseededSampled + " sampled requests had no seed"
-                + " (give --compare with the original completions to reproduce them)" : "")
-            + (runner.streamedRequests > 0 ? "; " + runner.streamedRequests + " requests had asked for a streamed"
-                + " answer: replay writes their final completions and audits, not chunks" : ""));
-      } finally {
-        closeQuietly(source);
-        closeQuietly(fileSink);
-        closeQuietly(topicSink);
-        closeQuietly(results);
       }
     }
     finish(resultsPath, originals);
     return 0;
+  }
+
+  /** The state of an earlier run of the same replay, or a fresh one (refusing to overwrite output silently). */
+  private ReplayState openState(Path statePath, String signature) {
+    ReplayState state = ReplayState.readIfPresent(statePath);
+    if (state != null && !state.signature.equals(signature)) {
+      throw new IllegalArgumentException("state file " + statePath + " belongs to another replay (different input,"
+          + " output or settings); use another --state, or delete it to start over");
+    }
+    if (state != null) {
+      return state;
+    }
+    if (toFile != null && Files.exists(toFile) && toFile.toFile().length() > 0 && !overwrite) {
+      throw new IllegalArgumentException("output file " + toFile + " exists and has no state file " + statePath
+          + "; use --overwrite to replace it");
+    }
+    return new ReplayState(statePath, signature);
+  }
+
+  private Originals loadOriginals(Map<String, Object> client) {
+    Originals originals = new Originals();
+    if (compare != null) {
+      originals.load(compare, client, progress);
+    }
+    if (compareAudits != null) {
+      Originals audits = new Originals();
+      audits.load(compareAudits, client, progress);
+      originals.audits.putAll(audits.audits);
+    }
+    return originals;
+  }
+
+  /** The transactional topic sink; a batch left in flight by the last run counts only if it committed. */
+  private void openTopicSink(ReplayJob job, ServiceConfig serviceConfig, Map<String, Object> client,
+      String transactionalId) {
+    String auditTopic = toAuditTopic != null ? toAuditTopic : toTopic + "-audit";
+    job.topicSink = new TopicSink(client, transactionalId, toTopic, auditTopic,
+        serviceConfig.intValue("equistream.topics.partitions"),
+        (short) serviceConfig.intValue("equistream.topics.replication"));
+    ReplayState state = job.state;
+    if (state.pending != null) {
+      boolean made = job.topicSink.committed(state.pending.marker(), state.pending.outputStartOffsets());
+      progress.println("replay: the batch in flight when the last run stopped was "
+          + (made ? "committed" : "not committed (it is replayed again)"));
+      if (made) {
+        state.checkpoint = state.pending.after();
+      }
+      state.pending = null;
+      state.save();
+    }
+    progress.println("replay: writing to topics " + toTopic + " and " + auditTopic + " as transactional.id "
+        + transactionalId);
+  }
+
+  private void openSource(ReplayJob job, Map<String, Object> client, String promptsTopic) {
+    ReplayState state = job.state;
+    Map<String, Long> position = state.checkpoint.position();
+    if (fromFile != null) {
+      job.source = new FileSource(fromFile, position.getOrDefault("line", position.getOrDefault("record", 0L)));
+      return;
+    }
+    if (state.bounds == null) {
+      state.bounds = TopicSource.compute(client, promptsTopic, partitionOffsets(fromOffset), singleOffset(fromOffset),
+          instant(fromTimestamp), partitionOffsets(toOffset), singleOffset(toOffset), instant(toTimestamp)).ranges();
+    }
+    job.source = new TopicSource(client, promptsTopic, new TopicSource.Bounds(state.bounds), position);
   }
 
   private void finish(Path resultsPath, Originals originals) {
@@ -309,20 +245,6 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private void reportProgress(ReplaySource source, long replayed, long skipped, long startedConsumed, long startedNanos) {
-    long done = source.consumed();
-    long total = source.total();
-    double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
-    double rate = (done - startedConsumed) / seconds;
-    String eta = rate > 0 ? duration((long) Math.ceil((total - done) / rate)) : "?";
-    progress.println(String.format(Locale.ROOT, "replay: %d/%d (%.1f%%) input, %d replayed, %d skipped, %.1f/s, ETA %s",
-        done, total, total == 0 ? 100.0 : 100.0 * done / total, replayed, skipped, rate, eta));
-  }
-
-  private static String duration(long seconds) {
-    return seconds >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
-        : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
-  }
 
   private void validate() {
     if (fromTopic == (fromFile != null)) {
@@ -417,16 +339,5 @@ public final class ReplayCommand implements Callable<Integer> {
       }
     }
     return out;
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      System.err.println("replay: while closing: " + e.getMessage());
-    }
   }
 }
