@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.equistream.fault.FaultKit.ServiceProcess;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.FairnessAudit;
@@ -15,14 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -78,12 +74,6 @@ class StreamsClusterFaultIT {
     s.put("session.timeout.ms", "6000");
     s.put("heartbeat.interval.ms", "1000");
     return s;
-  }
-
-  private static Set<String> ids(String prefix, int n) {
-    Set<String> ids = new HashSet<>();
-    IntStream.range(0, n).forEach(i -> ids.add(prefix + i));
-    return ids;
   }
 
   private static final Map<String, String> REPLICATED = Map.of("min.insync.replicas", "2");
@@ -157,7 +147,7 @@ class StreamsClusterFaultIT {
           + " %.1f completions/s; SIGTERM exits %s%n", prompts, done, all.size(), wall, prompts / wall, exits);
       assertTrue(complete, "only " + completions.count() + " of " + prompts + " committed");
       List<ConsumerRecord<String, FairCompletion>> got = completions.records();
-      String problems = FaultKit.exactlyOnceReport(got, audits.records(), ids("k-", prompts));
+      String problems = FaultKit.exactlyOnceReport(got, audits.records(), FaultKit.ids("k-", prompts));
       assertEquals("", problems);
       got.forEach(r -> assertEquals(CompletionStatus.OK, r.value().getStatus(), r.value().getReason()));
       long full = got.stream().filter(r -> r.value().getCompletionTokens() == FaultKit.NEW_TOKENS).count();
@@ -221,7 +211,8 @@ class StreamsClusterFaultIT {
       System.out.printf("[fault] broker restart: broker %d restarted at %d/%d committed (restart took %.1f s),"
           + " wall %.1f s, %.1f completions/s%n", victim, before, prompts, restartSeconds, wall, prompts / wall);
       assertTrue(complete, "only " + completions.count() + " of " + prompts + " committed");
-      assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), ids("b-", prompts)));
+      assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), FaultKit.ids("b-", prompts)));
+      assertEquals("", FaultKit.notFullAnswers(completions.records()), "every answer a full 16-token OK generation");
       assertTrue(ServiceProcess.cleanExit(exit), "unclean stop (" + exit + "): " + FaultKit.tail(service.log, 30));
     } finally {
       if (service.process.isAlive()) {
@@ -270,7 +261,8 @@ class StreamsClusterFaultIT {
       assertTrue(alive, "the service died: " + FaultKit.tail(service.log, 40));
       assertTrue(complete, "only " + completions.count() + " of " + prompts + " committed");
       assertTrue(ServiceProcess.cleanExit(exit), "unclean stop: " + exit);
-      assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), ids("m-", prompts)));
+      assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), FaultKit.ids("m-", prompts)));
+      assertEquals("", FaultKit.notFullAnswers(completions.records()), "every answer a full 16-token OK generation");
       assertTrue(maxAfterGcMb < 400, "live heap reached " + maxAfterGcMb + " MB of 1024");
     } finally {
       if (service.process.isAlive()) {
