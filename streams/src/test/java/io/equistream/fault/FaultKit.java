@@ -207,14 +207,16 @@ final class FaultKit {
 
   /**
    * Answers that are not real generations: not OK, or shorter than {@link #NEW_TOKENS} without the
-   * model having ended them (eos). Empty when every answer is a full, OK generation.
+   * model (eos) or the request's stop string having ended them. Empty when every answer is a full,
+   * OK generation.
    */
   static String notFullAnswers(List<ConsumerRecord<String, FairCompletion>> completions) {
     StringBuilder problems = new StringBuilder();
     int bad = 0;
     for (ConsumerRecord<String, FairCompletion> record : completions) {
       FairCompletion c = record.value();
-      boolean full = c.getCompletionTokens() == NEW_TOKENS || "eos".equals(c.getFinishReason());
+      boolean full = c.getCompletionTokens() == NEW_TOKENS || "eos".equals(c.getFinishReason())
+          || "stop".equals(c.getFinishReason());
       if (c.getStatus() != io.equistream.schemas.CompletionStatus.OK || !full) {
         if (bad++ < 5) {
           problems.append(String.format("%s: %s %s, %d tokens, finish %s; ", c.getRequestId(), c.getStatus(),
