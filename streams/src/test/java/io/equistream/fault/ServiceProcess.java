@@ -103,6 +103,16 @@ final class ServiceProcess {
     }
   }
 
+  /** A full collection now (jcmd GC.run), so a -Xlog:gc file shows the live heap at this moment. */
+  void fullGc() throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!gc.waitFor(30, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+      throw new IllegalStateException("jcmd " + process.pid() + " GC.run failed");
+    }
+  }
+
   /** The health/metrics port the service printed (run with equistream.http.port=0). */
   int httpPort(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
