@@ -56,6 +56,15 @@ final class Metrics {
     return total;
   }
 
+  /** Like {@link #value}, but 0 when no such series exists yet. */
+  double valueOrZero(String name, String... labelFragments) {
+    try {
+      return value(name, labelFragments);
+    } catch (AssertionError none) {
+      return 0;
+    }
+  }
+
   /** Every series EquiStream itself exports (Kafka's client metrics come and go with connections). */
   Set<String> equistreamSeries() {
     Set<String> names = new TreeSet<>();

@@ -191,7 +191,7 @@ class ServiceAttackFaultIT {
   void tenThousandDistinctInvalidMethodsAddNoMetricSeries() throws Exception {
     final int records = 10_000;
     final int warmUp = 10;
-    double rejectedBefore = Metrics.scrape(port).value("equistream_requests_total", "method=\"other\"",
+    double rejectedBefore = Metrics.scrape(port).valueOrZero("equistream_requests_total", "method=\"other\"",
         "status=\"rejected\"");
     produceMethods(0, warmUp);
     awaitAnswers("m-", warmUp, Duration.ofSeconds(60));
