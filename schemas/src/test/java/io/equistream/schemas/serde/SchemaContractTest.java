@@ -63,12 +63,21 @@ class SchemaContractTest {
   }
 
   @Test
-  void completionsCarryDeliveryNotes() {
+  void completionsCarryDeliveryNotes() throws IOException {
     Schema.Field notes = FairCompletion.getClassSchema().getField("notes");
     assertNotNull(notes, "FairCompletion.notes");
     assertEquals(Schema.Type.ARRAY, notes.schema().getType());
+    assertTrue(notes.hasDefaultValue(), "older completions are read with no notes");
+    // New fields go at the end: v1's fields come first, in order, and notes is not one of them.
+    Schema v1;
+    try (var in = SchemaContractTest.class.getResourceAsStream("/io/equistream/schemas/history/FairCompletion.v1.avsc")) {
+      v1 = new Schema.Parser().parse(in);
+    }
     List<Schema.Field> fields = FairCompletion.getClassSchema().getFields();
-    assertEquals("notes", fields.get(fields.size() - 1).name(), "new fields go at the end");
+    for (int i = 0; i < v1.getFields().size(); i++) {
+      assertEquals(v1.getFields().get(i).name(), fields.get(i).name(), "v1 field " + i);
+    }
+    assertTrue(notes.pos() >= v1.getFields().size(), "notes was added after v1's fields");
   }
 
   /** The README's fingerprint table is a test vector: every released version, exactly as the code computes it. */
