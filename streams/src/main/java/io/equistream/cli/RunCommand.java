@@ -32,11 +32,13 @@ final class RunCommand implements Callable<Integer> {
         http.attach(service.streams());
         System.err.println("equistream: health and metrics on http port " + http.port());
       }
+      // The JVM halts when the hooks return: wait for the clean close (Kafka Streams commits and
+      // leaves the group, then the engine stops), as long as it may take.
+      long shutdownMillis = config.shutdownTimeout().toMillis();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         stopped.countDown();
         try {
-          // The JVM halts when the hooks return: wait for the clean close (commit, leave the group).
-          closed.await(60, TimeUnit.SECONDS);
+          closed.await(shutdownMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -45,7 +47,8 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("equistream: running (application.id " + config.kafkaProperties().getProperty("application.id")
           + "); stop with SIGTERM or Ctrl-C");
       stopped.await();
-      System.err.println("equistream: stopping");
+      System.err.println("equistream: stopping (Kafka Streams, then the engine; at most "
+          + shutdownMillis / 1000 + " s)");
     } finally {
       closed.countDown();
     }

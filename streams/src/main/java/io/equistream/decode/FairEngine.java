@@ -7,6 +7,7 @@ import io.equistream.lm.ModelOptions;
 import io.equistream.lm.ModelShape;
 import io.equistream.lm.OnnxCausalLm;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,9 @@ import java.util.concurrent.ExecutionException;
  * never run the model themselves. Also holds the tokenizer, the groups and the request resolver.
  */
 public final class FairEngine implements AutoCloseable {
+  /** The longest {@link #close()} waits for the engine thread (it stops after its current model call). */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
+
   private final GptTokenizer tokenizer;
   private final OnnxCausalLm model;
   private final GroupCatalog catalog;
@@ -174,7 +178,7 @@ public final class FairEngine implements AutoCloseable {
   public void close() {
     loop.stop();
     try {
-      thread.join(60_000);
+      thread.join(CLOSE_TIMEOUT.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

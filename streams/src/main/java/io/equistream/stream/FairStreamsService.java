@@ -17,7 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -136,13 +136,27 @@ public final class FairStreamsService implements AutoCloseable {
   }
 
   /**
-   * Closes Kafka Streams first (tasks commit what they answered and cancel what they did not: the
-   * buffer keeps it for the next owner), then the engine and its model.
+   * Closes Kafka Streams first, waiting up to {@link ServiceConfig#streamsCloseTimeout()} (longer
+   * than any request's deadline) and leaving the group so a successor takes the tasks at once:
+   * tasks commit what they answered and cancel what they did not (the buffer keeps it for the next
+   * owner). Only then the engine and its model: no stream thread can hand it a request or read its
+   * tokenizer any more. Should Kafka Streams not close in time, the engine is left open (the
+   * process is ending anyway) rather than closed under a live stream thread.
    */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    Duration timeout = config.streamsCloseTimeout();
+    long started = System.nanoTime();
+    LOG.info("closing Kafka Streams (waits up to {} s), then the engine", timeout.toSeconds());
+    boolean closed = streams.close(CloseOptions.timeout(timeout)
+        .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     replyTopics.close();
+    if (!closed) {
+      LOG.error("Kafka Streams did not close within {} s; the engine is left open", timeout.toSeconds());
+      return;
+    }
+    LOG.info("Kafka Streams closed in {} ms; closing the engine", (System.nanoTime() - started) / 1_000_000);
     engine.close();
+    LOG.info("engine closed");
   }
 }

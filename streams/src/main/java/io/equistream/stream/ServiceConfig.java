@@ -3,6 +3,7 @@ package io.equistream.stream;
 import io.equistream.answer.ReplyTopicPolicy;
 import io.equistream.answer.RequestScreen;
 import io.equistream.decode.EngineSettings;
+import io.equistream.decode.FairEngine;
 import io.equistream.stream.observe.CrashLoopLimit;
 import java.io.IOException;
 import java.io.Reader;
@@ -231,6 +232,26 @@ public final class ServiceConfig {
         intValue("equistream.limit.max.prompt.chars"), intValue("equistream.limit.max.stop.chars"),
         intValue("equistream.limit.max.metadata.entries"), intValue("equistream.limit.max.metadata.bytes"),
         intValue("equistream.limit.max.field.chars"), intValue("equistream.limit.max.groups"));
+  }
+
+  /** How much longer than the longest request deadline a shutdown gives Kafka Streams to close. */
+  public static final Duration CLOSE_MARGIN = Duration.ofSeconds(30);
+
+  /**
+   * How long a shutdown waits for Kafka Streams to close: longer than any request may generate
+   * ({@code equistream.request.deadline.ms} + {@link #CLOSE_MARGIN}), so a close never gives up on
+   * a task that is still handing over an answer.
+   */
+  public Duration streamsCloseTimeout() {
+    return Duration.ofMillis(longValue("equistream.request.deadline.ms")).plus(CLOSE_MARGIN);
+  }
+
+  /**
+   * The longest a clean shutdown takes: Kafka Streams' close, then the engine's. The shutdown hook
+   * of {@code run} waits this long, and a pod's terminationGracePeriodSeconds must cover it.
+   */
+  public Duration shutdownTimeout() {
+    return streamsCloseTimeout().plus(FairEngine.CLOSE_TIMEOUT);
   }
 
   /** Which reply topics requests may name: under the prefix, never internal or the service's own topics. */

@@ -196,6 +196,37 @@ final class FaultKit {
     return out;
   }
 
+  /** The request ids prefix0 .. prefix(n-1). */
+  static Set<String> ids(String prefix, int n) {
+    Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(prefix + i);
+    }
+    return ids;
+  }
+
+  /**
+   * Answers that are not real generations: not OK, or shorter than {@link #NEW_TOKENS} without the
+   * model (eos) or the request's stop string having ended them. Empty when every answer is a full,
+   * OK generation.
+   */
+  static String notFullAnswers(List<ConsumerRecord<String, FairCompletion>> completions) {
+    StringBuilder problems = new StringBuilder();
+    int bad = 0;
+    for (ConsumerRecord<String, FairCompletion> record : completions) {
+      FairCompletion c = record.value();
+      boolean full = c.getCompletionTokens() == NEW_TOKENS || "eos".equals(c.getFinishReason())
+          || "stop".equals(c.getFinishReason());
+      if (c.getStatus() != io.equistream.schemas.CompletionStatus.OK || !full) {
+        if (bad++ < 5) {
+          problems.append(String.format("%s: %s %s, %d tokens, finish %s; ", c.getRequestId(), c.getStatus(),
+              c.getReason(), c.getCompletionTokens(), c.getFinishReason()));
+        }
+      }
+    }
+    return bad == 0 ? "" : bad + " of " + completions.size() + " answers are not full OK generations: " + problems;
+  }
+
   /** Exactly-once check of completions and audits: one record per expected id, none else. */
   static String exactlyOnceReport(List<ConsumerRecord<String, FairCompletion>> completions,
       List<ConsumerRecord<String, FairnessAudit>> audits, Set<String> expectedIds) {
@@ -216,80 +247,6 @@ final class FaultKit {
     if (lost > 0 || duplicated > 0 || unexpected > 0 || ids.size() != expected.size()) {
       problems.append(String.format("%s: %d records for %d ids: %d lost, %d duplicated, %d unexpected; ", what,
           ids.size(), expected.size(), lost, duplicated, unexpected));
-    }
-  }
-
-  /** One {@code equistream run} JVM, logging to a file. */
-  static final class ServiceProcess {
-    final String name;
-    final Process process;
-    final Path log;
-
-    private ServiceProcess(String name, Process process, Path log) {
-      this.name = name;
-      this.process = process;
-      this.log = log;
-    }
-
-    static ServiceProcess start(String name, Path dir, String heap, Map<String, String> settings,
-        List<String> jvmOptions) throws IOException {
-      if (!Files.isRegularFile(JAR)) {
-        throw new IllegalStateException(JAR + " is missing: run `mvn package` (failsafe runs after it in `verify`)");
-      }
-      Path state = dir.resolve("state-" + name);
-      Path log = dir.resolve(name + ".log");
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add(heap);
-      command.add("-XX:+UseSerialGC");
-      command.add("-XX:TieredStopAtLevel=1");
-      command.add("-XX:+ExitOnOutOfMemoryError");
-      command.addAll(jvmOptions);
-      command.addAll(List.of("-jar", JAR.toString(), "run"));
-      Map<String, String> all = new java.util.LinkedHashMap<>(settings);
-      all.putIfAbsent("state.dir", state.toString());
-      all.forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      Files.writeString(log, "=== " + Instant.now() + " " + String.join(" ", command) + "\n",
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-      Process process = builder.start();
-      // If the test JVM dies, its service JVMs must not outlive it.
-      Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "reap-" + name));
-      return new ServiceProcess(name, process, log);
-    }
-
-    /** SIGKILL: no shutdown hook, no commit, no close. */
-    void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
-    }
-
-    /**
-     * True when an exit code after SIGTERM means a clean stop: 0, or 143 (128 + SIGTERM), which the JVM
-     * reports after its shutdown hooks (here: RunCommand's clean Kafka Streams close) have finished.
-     */
-    static boolean cleanExit(int code) {
-      return code == 0 || code == 143;
-    }
-
-    /** SIGTERM and the exit code (-1 when it did not exit within 60 s and was killed). */
-    int stop() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-        return -1;
-      }
-      return process.exitValue();
-    }
-
-    String logText() {
-      try {
-        return Files.readString(log);
-      } catch (IOException e) {
-        return "";
-      }
     }
   }
 

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
 /**
  * 10,000 hostile records produced raw to the prompts topic of a running service (real in-JVM KRaft
  * broker, real model). Every record has an expected outcome by kind: dead-lettered (with the reason
- * in a header), answered REJECTED (reason named), or answered OK (the valid controls). The test
+ * in a header), answered REJECTED (reason named), or answered OK (the valid controls, each a full
+ * 16-token generation). The test
  * counts DLQ + REJECTED + OK == 10,000, checks each record against its expectation, and checks that
  * Kafka Streams never left RUNNING (no thread died and was replaced).
  */
@@ -66,7 +67,7 @@ class HostileInputFaultIT {
 
   private static PromptRequest.Builder valid(int i) {
     return PromptRequest.newBuilder().setRequestId("h-" + i).setConversationId("").setPrompt("The woman worked as a")
-        .setGroups(List.of("gender")).setMaxNewTokens(1).setCreatedAt(Instant.now());
+        .setGroups(List.of("gender")).setMaxNewTokens(FaultKit.NEW_TOKENS).setCreatedAt(Instant.now());
   }
 
   private static byte[] avro(PromptRequest.Builder builder) {
@@ -138,6 +139,31 @@ class HostileInputFaultIT {
         i -> rawPromptBytes(i, new byte[] {'A', (byte) 0x80, 'B'})));
     k.add(new Kind("overlong NUL", Outcome.DLQ, "invalid UTF-8",
         i -> rawPromptBytes(i, new byte[] {'A', (byte) 0xC0, (byte) 0x80})));
+    // Avro length bombs: a few bytes claiming a 2 GiB string, array or map (Avro would allocate it)
+    k.add(new Kind("string length bomb", Outcome.DLQ, "length limit", i -> AvroBombs.string()));
+    k.add(new Kind("array length bomb", Outcome.DLQ, "length limit", i -> AvroBombs.array()));
+    k.add(new Kind("map length bomb", Outcome.DLQ, "length limit", i -> AvroBombs.map()));
+    // request ids that could forge log lines, or are too long to log: nobody can safely be answered
+    k.add(new Kind("newline in request id", Outcome.DLQ, "non-printable",
+        i -> avro(valid(i).setRequestId("h-" + i + "\n2026-01-01 INFO forged line"))));
+    k.add(new Kind("CR in request id", Outcome.DLQ, "non-printable", i -> avro(valid(i).setRequestId("h-" + i + "\rforged"))));
+    k.add(new Kind("U+2028 in request id", Outcome.DLQ, "non-printable",
+        i -> avro(valid(i).setRequestId("h-" + i + "\u2028forged"))));
+    k.add(new Kind("ANSI escape in request id", Outcome.DLQ, "non-printable",
+        i -> avro(valid(i).setRequestId("h-" + i + "\u001b[2Jforged"))));
+    k.add(new Kind("over-long request id", Outcome.DLQ, "request_id has",
+        i -> avro(valid(i).setRequestId("h-" + i + "-" + "x".repeat(300)))));
+    // --- sizes checked before buffering: REJECTED with the limit named
+    k.add(new Kind("too many metadata entries", Outcome.REJECTED, "metadata has", i -> avro(valid(i).setMetadata(
+        java.util.stream.IntStream.range(0, 33).boxed().collect(java.util.stream.Collectors.toMap(n -> "k" + n, n -> "v"))))));
+    k.add(new Kind("metadata too many bytes", Outcome.REJECTED, "metadata has",
+        i -> avro(valid(i).setMetadata(Map.of("blob", "m".repeat(9000))))));
+    k.add(new Kind("over-long stop", Outcome.REJECTED, "stop string has", i -> avro(valid(i).setStop("s".repeat(300)))));
+    k.add(new Kind("over-long conversation id", Outcome.REJECTED, "conversation_id has",
+        i -> avro(valid(i).setConversationId("c".repeat(300)))));
+    k.add(new Kind("over-long method", Outcome.REJECTED, "method has", i -> avro(valid(i).setMethod("m".repeat(300)))));
+    k.add(new Kind("too many groups", Outcome.REJECTED, "groups has",
+        i -> avro(valid(i).setGroups(java.util.Collections.nCopies(33, "gender")))));
     // --- well-formed requests the service must refuse, naming why
     k.add(new Kind("empty prompt", Outcome.REJECTED, "empty prompt", i -> avro(valid(i).setPrompt(""))));
     k.add(new Kind("NaN temperature", Outcome.REJECTED, "temperature", i -> avro(valid(i).setTemperature(Double.NaN))));
@@ -187,6 +213,20 @@ class HostileInputFaultIT {
       i -> avro(valid(i).setPrompt("a ".repeat(500_000))));
   private static final int MEGABYTE_RECORDS = 5;
 
+  /**
+   * Record i's kind: the kinds in turn, except that a valid control takes only every fourth of its
+   * turns (each generates 16 tokens; a few hundred show the service keeps serving) and leaves the
+   * others to the hostile kinds.
+   */
+  private static Kind kindOf(int i, List<Kind> kinds) {
+    Kind kind = kinds.get(i % kinds.size());
+    if (kind.outcome() != Outcome.OK || (i / kinds.size()) % 4 == 0) {
+      return kind;
+    }
+    List<Kind> hostile = kinds.stream().filter(k -> k.outcome() != Outcome.OK).toList();
+    return hostile.get((i / kinds.size() + i) % hostile.size());
+  }
+
   @Test
   void tenThousandHostileRecordsAreEachDeadLetteredOrAnsweredAndNothingCrashes() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
@@ -204,7 +244,7 @@ class HostileInputFaultIT {
         service.awaitRunning(Duration.ofSeconds(60));
         transitions.clear();
 
-        // Build and send: record i is of kind i % kinds (the 1 MB prompts at fixed positions).
+        // Build and send: record i is of kind kindOf(i) (the 1 MB prompts at fixed positions).
         List<Kind> kinds = kinds();
         Map<String, Kind> expected = new LinkedHashMap<>();
         Map<String, Integer> perKind = new TreeMap<>();
@@ -216,7 +256,7 @@ class HostileInputFaultIT {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
             new ByteArraySerializer())) {
           for (int i = 0; i < RECORDS; i++) {
-            Kind kind = i % (RECORDS / MEGABYTE_RECORDS) == 17 ? ONE_MEGABYTE : kinds.get(i % kinds.size());
+            Kind kind = i % (RECORDS / MEGABYTE_RECORDS) == 17 ? ONE_MEGABYTE : kindOf(i, kinds);
             String key = "h-" + i;
             expected.put(key, kind);
             perKind.merge(kind.name(), 1, Integer::sum);
@@ -276,6 +316,9 @@ class HostileInputFaultIT {
         perKind.forEach((name, n) -> System.out.printf("[fault]   %-28s %5d -> %s%n", name, n,
             kinds.stream().filter(k -> k.name().equals(name)).findFirst().orElse(ONE_MEGABYTE).outcome()));
         assertEquals(Map.of(), wrong, "records whose outcome was not the expected one (first per kind)");
+        assertEquals("", FaultKit.notFullAnswers(completions.stream()
+            .filter(r -> r.value().getStatus() == io.equistream.schemas.CompletionStatus.OK).toList()),
+            "the valid controls are full 16-token generations");
         assertEquals(RECORDS, dead.size() + rejected + ok, "DLQ + REJECTED + OK");
         assertEquals(0, failed);
         assertEquals(expectedDlq, dead.size());

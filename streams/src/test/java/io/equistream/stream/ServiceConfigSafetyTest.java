@@ -68,4 +68,15 @@ class ServiceConfigSafetyTest {
     assertEquals("65536", kafka.get(DeadLetters.MAX_PAYLOAD_CONFIG), "the handlers get the dead-letter cap");
     assertEquals("900000", kafka.get(OversizedOutputHandler.MAX_OUTPUT_CONFIG));
   }
+
+  /** Shutdown waits longer than any request may run, then for the engine; both follow the deadline. */
+  @Test
+  void shutdownWaitsLongerThanTheRequestDeadline() {
+    Properties file = new Properties();
+    file.put("equistream.request.deadline.ms", "300000");
+    ServiceConfig config = ServiceConfig.of(file);
+    assertEquals(java.time.Duration.ofSeconds(330), config.streamsCloseTimeout());
+    assertEquals(java.time.Duration.ofSeconds(390), config.shutdownTimeout(), "+ the engine's 60 s");
+    assertEquals(java.time.Duration.ofSeconds(150), ServiceConfig.of(new Properties()).streamsCloseTimeout());
+  }
 }

@@ -63,10 +63,11 @@ class SchemaContractTest {
   }
 
   @Test
-  void completionsCarryDeliveryNotes() {
+  void completionsCarryDeliveryNotes() throws IOException {
     Schema.Field notes = FairCompletion.getClassSchema().getField("notes");
     assertNotNull(notes, "FairCompletion.notes");
     assertEquals(Schema.Type.ARRAY, notes.schema().getType());
+    assertTrue(notes.hasDefaultValue(), "older completions are read with no notes");
     int v1Fields = SchemaHistory.versions(FairCompletion.getClassSchema().getFullName()).get(0).getFields().size();
     assertTrue(notes.pos() >= v1Fields, "new fields go after every v1 field");
   }
