@@ -37,11 +37,7 @@ public final class SwapCheck {
     return first.length == second.length ? -1 : common;
   }
 
-  /** As {@link #firstMismatch(ProductGroup, GroupElement, int[], int[])} for Avro id lists. */
-  public static int firstMismatch(ProductGroup group, GroupElement g, List<Integer> first, List<Integer> second) {
-    return firstMismatch(group, g, toArray(first), toArray(second));
-  }
-
+  /** Avro id lists (completion_token_ids) as arrays. */
   public static int[] toArray(List<Integer> ids) {
     return ids.stream().mapToInt(Integer::intValue).toArray();
   }
