@@ -3,6 +3,8 @@
 //             models/scripts/OrtCheck.java MODEL_DIR [NOPAST_MODEL_DIR]
 // Runs a left-padded batch with empty past (past length 0), then one decode step with the presents as past,
 // and compares against the no-past model (recomputing the whole sequence) when a second directory is given.
+// Either graph may have all-position logits [batch, seq, 50257] or last-position logits [batch, 1, 50257]
+// (train_tiny_gpt2.py --logits all|last); positions that both graphs output are compared.
 import ai.onnxruntime.*;
 import java.nio.LongBuffer;
 import java.nio.FloatBuffer;
@@ -49,8 +51,10 @@ public class OrtCheck {
         System.out.println("prefill: logits [2," + logits[0].length + "," + logits[0][0].length + "] present.0.key " + Arrays.toString(pshape));
         int n1e4 = 0, nan = 0;
         for (float[][] x : logits) for (float[] y : x) for (float z : y) { if (z == -1e4f) n1e4++; if (!Float.isFinite(z)) nan++; }
-        System.out.println("non-finite logits: " + nan + ", logits == -1e4 (per position): " + n1e4 / (2 * T));
-        int[] next = {argmax(logits[0][T - 1]), argmax(logits[1][T - 1])};
+        int outPositions = logits[0].length;  // T (all positions) or 1 (last position only)
+        System.out.println("logits layout: " + (outPositions == 1 ? "last position" : "all positions"));
+        System.out.println("non-finite logits: " + nan + ", logits == -1e4 (per position): " + n1e4 / (2 * outPositions));
+        int[] next = {argmax(logits[0][outPositions - 1]), argmax(logits[1][outPositions - 1])};
         System.out.println("greedy next ids: " + Arrays.toString(next));
         // decode step with past
         Map<String, OnnxTensor> in2 = new HashMap<>();
@@ -80,10 +84,17 @@ public class OrtCheck {
                 in3.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(m), new long[]{1, n}));
                 in3.put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(p), new long[]{1, n}));
                 float[][][] full = (float[][][]) np.run(in3).get("logits").get().getValue();
-                for (int v = 0; v < V; v++) worst = Math.max(worst, Math.abs(full[0][n - 1][v] - step[b][0][v]));
-                for (int t = 0; t < n - 1; t++)
+                int fullLast = full[0].length - 1;  // the no-past graph's own layout
+                for (int v = 0; v < V; v++) worst = Math.max(worst, Math.abs(full[0][fullLast][v] - step[b][0][v]));
+                // prefill positions: both graphs output position t of the prompt (all layouts: every t;
+                // the last-position past graph: only the prompt's last token, the no-past graph: only the step's)
+                for (int t = 0; t < n - 1; t++) {
+                    int inPrefill = T - (n - 1) + t - (T - outPositions);
+                    int inFull = t - (n - full[0].length);
+                    if (inPrefill < 0 || inFull < 0) continue;
                     for (int v = 0; v < V; v++)
-                        worst = Math.max(worst, Math.abs(full[0][t][v] - logits[b][T - (n - 1) + t][v]));
+                        worst = Math.max(worst, Math.abs(full[0][inFull][v] - logits[b][inPrefill][v]));
+                }
             }
             System.out.println("max |past+padding - no-past unpadded| = " + worst);
         }

