@@ -173,7 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
         quick ? 4 : 16, promptTokens, newTokens);
     System.err.println("[memory] long prompts: " + longPrompts);
     report.put("memory_long_prompts", longPrompts);
-    Map<String, Object> service = MemoryChild.service(serviceModel, "-Xmx768m", quick ? 4 : 16, quick ? 60 : 230,
+    Map<String, Object> service = MemoryChild.service(serviceModel, "-Xmx768m", quick ? 4 : 16, quick ? 60 : 260,
         quick ? 4 : 16);
     System.err.println("[memory] service: " + service);
     report.put("memory_service", service);
