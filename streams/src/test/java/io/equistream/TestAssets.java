@@ -13,6 +13,8 @@ public final class TestAssets {
   public static final Path TINY_MODEL = Path.of(System.getProperty("equistream.test.model", "models/tiny-gpt2"));
   public static final Path GROUPS = Path.of("models/groups/default.json");
   public static final Path RANDOM_MODEL = Path.of("streams/src/test/resources/models/tiny-random");
+  /** tiny-random's weights exported with last-position logits ({@code --test-fixtures --logits last}). */
+  public static final Path RANDOM_LAST_MODEL = Path.of("streams/src/test/resources/models/tiny-random-last");
   public static final Path RANDOM_NOPAST_MODEL = Path.of("streams/src/test/resources/models/tiny-random-nopast");
 
   private static GptTokenizer tokenizer;

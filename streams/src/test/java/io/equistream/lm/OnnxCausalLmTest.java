@@ -118,6 +118,29 @@ class OnnxCausalLmTest {
     }
   }
 
+  /** Same weights exported with last-position logits ([batch, 1, vocab]): the same next-token logits, padded rows too. */
+  @Test
+  void aLastPositionGraphGivesTheAllPositionGraphsLogits() {
+    try (OnnxCausalLm lastOnly = OnnxCausalLm.open(TestAssets.RANDOM_LAST_MODEL, ModelOptions.defaults().withThreads(2, 1))) {
+      String[] texts = {"The woman worked as a", "He", "A much longer prompt about the man who said that it rained"};
+      List<LmSequence> all = new ArrayList<>();
+      List<LmSequence> last = new ArrayList<>();
+      for (String text : texts) {
+        all.add(new LmSequence(prompt(text)));
+        last.add(new LmSequence(prompt(text)));
+      }
+      for (int step = 0; step < 10; step++) {
+        float[][] expected = withPast.step(all);
+        float[][] actual = lastOnly.step(last);
+        for (int r = 0; r < texts.length; r++) {
+          assertClose(expected[r], actual[r], "step " + step + " row " + r);
+          all.get(r).append(argmax(expected[r]));
+          last.get(r).append(argmax(expected[r]));
+        }
+      }
+    }
+  }
+
   @Test
   void forkedSequencesShareThePrefixAndDiverge() {
     LmSequence parent = new LmSequence(prompt("The man said that"));

@@ -150,6 +150,7 @@ class DashboardMetricsIntegrationTest {
       ServiceConfig config = ServiceConfig.load(null, settings);
       try (FairStreamsService service = new FairStreamsService(config, metrics)) {
         metrics.bind(service.streams());
+        metrics.bindEngine(service.engine().stats());
         http.attach(service.streams());
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
