@@ -8,7 +8,10 @@ import io.equistream.lm.ModelShape;
  * logits (vocab x 4 bytes). A fixed scratch is set aside first: one prefill chunk's logits on graphs
  * that output every position, and the activations of a prefill chunk. A request whose worst case
  * (every variant its own row) exceeds the budget on its own can never run. (Java-side arrays, one
- * or two vocabulary-sized arrays per row, live on the heap that -Xmx bounds.)
+ * or two vocabulary-sized arrays per row, live on the heap that -Xmx bounds.) Rows of very
+ * different lengths run in separate calls (OnnxCausalLm.PADDING_SLACK), so left padding adds at most
+ * a quarter plus 32 tokens per row to what is reserved here; the default budget (3/4 of the
+ * direct-memory limit) leaves that room.
  */
 final class MemoryBudget {
   private final long budgetBytes;

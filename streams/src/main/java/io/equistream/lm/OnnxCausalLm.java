@@ -37,6 +37,9 @@ public final class OnnxCausalLm implements AutoCloseable {
   private static final int DEFAULT_MAX_POSITIONS = 1024;
   /** Logits of one call at most (all-position graphs are chunked to stay under it). */
   public static final long DEFAULT_MAX_LOGITS_BYTES = 64L << 20;
+  /** A call's padded KV stays within this factor of its rows' own (plus {@link #PADDING_SLACK_TOKENS} a row). */
+  public static final double PADDING_SLACK = 1.25;
+  static final int PADDING_SLACK_TOKENS = 32;
   /** Native buffers (live and kept for reuse) above which free ones are freed, unless the engine says otherwise. */
   private static final long HELD_BUFFER_BYTES = 1L << 30;
   private static final int MIN_CHUNK = 16;
@@ -54,7 +57,7 @@ public final class OnnxCausalLm implements AutoCloseable {
   private final long maxLogitsBytes;
 
   private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelShape shape, int maxPositions,
-      String modelId, String modelDigest, ExecutionDevice device, int intraOpThreads) {
+      String modelId, String modelDigest, ExecutionDevice device) {
     this.env = env;
     this.session = session;
     this.shape = shape;
@@ -65,7 +68,7 @@ public final class OnnxCausalLm implements AutoCloseable {
     this.maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES;
     this.buffers = new NativeBuffers(HELD_BUFFER_BYTES);
     this.call = new ModelCall(env, session, shape, buffers);
-    this.softmax = new NativeSoftmax(env, intraOpThreads);
+    this.softmax = new NativeSoftmax(env);
   }
 
   /** Opens {@code modelDir/model.onnx}; config.json (optional) supplies n_positions. */
@@ -84,8 +87,7 @@ public final class OnnxCausalLm implements AutoCloseable {
       try {
         ModelShape shape = ModelShape.read(session.getInputInfo(), session.getOutputInfo());
         String id = modelDir.toAbsolutePath().normalize().getFileName().toString();
-        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device(),
-            options.intraOpThreads());
+        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device());
       } catch (RuntimeException | OrtException e) {
         session.close();
         throw e;
@@ -243,6 +245,17 @@ public final class OnnxCausalLm implements AutoCloseable {
   /** Splits a group so that no tensor outgrows its bound, and chunks long runs of new tokens. */
   private void runGroup(List<LmSequence> all, int[] takes, List<Integer> group, StepOutput out, boolean whole)
       throws OrtException {
+    int[] paddedLength = new int[all.size()];
+    for (int i : group) {
+      paddedLength[i] = (shape.hasPast() ? all.get(i).computed() : 0) + takes[i];
+    }
+    List<List<Integer>> buckets = paddingBuckets(paddedLength, group);
+    if (buckets.size() > 1) {
+      for (List<Integer> bucket : buckets) {
+        runGroup(all, takes, bucket, out, false);
+      }
+      return;
+    }
     int longest = 0;
     boolean uniform = true;
     for (int i : group) {
@@ -280,6 +293,33 @@ public final class OnnxCausalLm implements AutoCloseable {
         call.run(rows, take, last ? out : null, outIndex, whole && rows.size() == group.size());
       }
     }
+  }
+
+  /**
+   * The group cut into calls of similar lengths, so that left-padding every row to the longest never
+   * costs much more KV memory than the rows' own lengths (which is what the engine's memory budget
+   * reserved): per call, rows x longest <= {@link #PADDING_SLACK} x their lengths' sum + {@link
+   * #PADDING_SLACK_TOKENS} per row. Rows keep their order (and their previous call's packed batch)
+   * when the group needs no cut; cuts are by length, which decoding keeps stable step to step.
+   */
+  static List<List<Integer>> paddingBuckets(int[] lengthOf, List<Integer> group) {
+    List<Integer> byLength = new ArrayList<>(group);
+    byLength.sort(java.util.Comparator.comparingInt(i -> lengthOf[i]));
+    List<List<Integer>> buckets = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    long own = 0;
+    for (int i : byLength) {
+      long rows = current.size() + 1L;
+      if (!current.isEmpty() && rows * lengthOf[i] > PADDING_SLACK * (own + lengthOf[i]) + rows * PADDING_SLACK_TOKENS) {
+        buckets.add(current);
+        current = new ArrayList<>();
+        own = 0;
+      }
+      current.add(i);
+      own += lengthOf[i];
+    }
+    buckets.add(current);
+    return buckets.size() == 1 ? List.of(group) : buckets;
   }
 
   private static int maxComputed(List<LmSequence> all, List<Integer> group) {

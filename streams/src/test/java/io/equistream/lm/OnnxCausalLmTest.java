@@ -118,6 +118,41 @@ class OnnxCausalLmTest {
     }
   }
 
+  @Test
+  void callsAreCutByLengthSoThatPaddingCostsLittleMemory() {
+    int[] lengths = {600, 10, 12, 11, 590, 300};
+    List<List<Integer>> buckets = OnnxCausalLm.paddingBuckets(lengths, List.of(0, 1, 2, 3, 4, 5));
+    assertEquals(List.of(List.of(1, 3, 2), List.of(5), List.of(4, 0)), buckets);
+    for (List<Integer> bucket : buckets) {
+      long own = bucket.stream().mapToLong(i -> lengths[i]).sum();
+      long longest = bucket.stream().mapToLong(i -> lengths[i]).max().orElseThrow();
+      assertTrue(bucket.size() * longest <= OnnxCausalLm.PADDING_SLACK * own + 32L * bucket.size(), bucket.toString());
+    }
+    int[] similar = {40, 38, 41, 39};
+    assertEquals(List.of(List.of(3, 0, 2, 1)), OnnxCausalLm.paddingBuckets(similar, List.of(3, 0, 2, 1)),
+        "no cut: the rows keep their order (and their packed batch)");
+  }
+
+  @Test
+  void rowsOfVeryDifferentLengthsInOneStepMatchOneByOne() {
+    StringBuilder longText = new StringBuilder();
+    while (prompt(longText.toString()).length < 100) {
+      longText.append(" The man said that the woman worked as a nurse.");
+    }
+    List<LmSequence> rows = new ArrayList<>();
+    rows.add(new LmSequence(prompt(longText.toString())));
+    for (String text : new String[] {"He", "The woman worked", "A cat", "Somebody else"}) {
+      rows.add(new LmSequence(prompt(text)));
+    }
+    for (int step = 0; step < 4; step++) {
+      float[][] batched = withPast.step(rows);
+      for (int r = 0; r < rows.size(); r++) {
+        assertClose(recompute(rows.get(r)), batched[r], "step " + step + " row " + r);
+        rows.get(r).append(argmax(batched[r]));
+      }
+    }
+  }
+
   /** Same weights exported with last-position logits ([batch, 1, vocab]): the same next-token logits, padded rows too. */
   @Test
   void aLastPositionGraphGivesTheAllPositionGraphsLogits() {
