@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
   static final List<String> THREE_GROUPS = List.of("gender", "race", "religion");
   static final List<String> FOUR_GROUPS = List.of("gender", "race", "religion", "orientation");
-  private static final List<String> ALL_PARTS = List.of("decoder", "hol", "prefix", "memory", "kafka");
+  private static final List<String> ALL_PARTS = List.of("decoder", "speed", "hol", "prefix", "memory", "kafka");
   /** The sampled rows (symsample vs none): temperature 1, no top-k/top-p, request i seeded i. */
   private static final double SAMPLED_TEMPERATURE = 1.0;
 
@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "A short run (smoke test): few configurations, tokens and requests.")
   boolean quick;
 
-  @Option(names = "--parts", split = ",", description = "Parts to run: decoder, hol, prefix, memory, kafka (default: all).")
+  @Option(names = "--parts", split = ",", description = "Parts to run: decoder, speed, hol, prefix, memory, kafka (default: all).")
   List<String> parts = ALL_PARTS;
 
   @Option(names = "--tokens", defaultValue = "16", description = "New tokens per decoder request. Default: ${DEFAULT-VALUE}")
@@ -102,11 +102,15 @@ public final class BenchCommand implements Callable<Integer> {
     try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
         FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
       int context = dedup.model().maxPositions();
-      if (run.contains("decoder")) {
+      if (run.contains("decoder") || run.contains("speed")) {
         try (BareOrtLoop bare = new BareOrtLoop(model, intra)) {
-          decoder = decoder(new DecoderBench(dedup, plain, bare, newTokens));
+          DecoderBench bench = new DecoderBench(dedup, plain, bare, newTokens);
+          decoder = run.contains("decoder") ? decoder(bench) : decoder;
+          report.put("decoder", decoder);
+          if (run.contains("speed")) {
+            report.put("speed", SpeedBench.run(bench, THREE_GROUPS, quick ? 4 : 16, quick ? 1 : 3));
+          }
         }
-        report.put("decoder", decoder);
       }
       if (run.contains("hol")) {
         HeadOfLineBench.Result hol = HeadOfLineBench.run(dedup, "multi", quick ? 12 : 60);

@@ -43,6 +43,12 @@ final class DecoderBench {
   /** temperature 0 = greedy; above 0, sampled with request i seeded i (symsample needs it). */
   Result run(FairnessMethod method, boolean dedup, List<String> groupNames, String prompt, int attributes,
       int concurrency, double temperature) throws OrtException {
+    return run(method, dedup, groupNames, prompt, attributes, concurrency, temperature, false);
+  }
+
+  /** As above; {@code freshBare}: the bare loop is measured again right after, not taken from an earlier run. */
+  Result run(FairnessMethod method, boolean dedup, List<String> groupNames, String prompt, int attributes,
+      int concurrency, double temperature, boolean freshBare) throws OrtException {
     FairEngine engine = dedup ? dedupEngine : plainEngine;
     ProductGroup group = engine.catalog().select(groupNames);
     List<FairRequest> requests = new ArrayList<>();
@@ -70,8 +76,10 @@ final class DecoderBench {
     }
     double rowsPerStep = (double) sequences / Math.max(1, steps) * concurrency;
     double rowsPerSecond = sequences / seconds;
-    BareOrtLoop.Result yardstick = bare(requests.get(0).promptIds(), (int) Math.max(1, Math.round(rowsPerStep)),
-        (int) Math.max(1, steps / concurrency));
+    int bareRows = (int) Math.max(1, Math.round(rowsPerStep));
+    int bareSteps = (int) Math.max(1, steps / concurrency);
+    BareOrtLoop.Result yardstick = freshBare ? bare.run(requests.get(0).promptIds(), bareRows, bareSteps)
+        : bare(requests.get(0).promptIds(), bareRows, bareSteps);
     int tokensPerRequest = Math.max(1, tokens / concurrency);
     return new Result(method.label(), dedup, String.join("x", orders(group)), prompt, attributes, concurrency, tokens,
         seconds, rowsPerStep / concurrency, 1000 * seconds / tokensPerRequest, tokens / seconds, rowsPerSecond,

@@ -90,11 +90,24 @@ public final class NativeBuffers {
       idleBytes -= chosen.capacity();
     } else {
       long capacity = Math.min(MAX_TENSOR_BYTES, (bytes + bytes / 8 + GRAIN - 1) / GRAIN * GRAIN); // room to grow
-      chosen = ByteBuffer.allocateDirect((int) capacity).order(ByteOrder.nativeOrder());
+      chosen = allocate((int) capacity);
     }
     liveBytes += chosen.capacity();
     peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
     return new Block(chosen, chosen.slice(0, (int) bytes).order(ByteOrder.nativeOrder()).asFloatBuffer());
+  }
+
+  /** A new direct buffer; at the direct-memory limit, the idle ones are freed first and it is tried once more. */
+  private ByteBuffer allocate(int capacity) {
+    try {
+      return ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+    } catch (OutOfMemoryError full) {
+      if (idle.isEmpty()) {
+        throw full;
+      }
+      trim();
+      return ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+    }
   }
 
   /** Gives a block back; it must not be used afterwards. */

@@ -1,27 +1,15 @@
 package io.equistream.fault;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.equistream.stream.observe.PrometheusText;
 import java.util.Set;
 import java.util.TreeSet;
 
 /** One scrape of a service's /metrics (Prometheus text): series ("name{labels}") to value. */
 final class Metrics {
-  private final Map<String, Double> series = new LinkedHashMap<>();
+  private final PrometheusText text;
 
-  private Metrics(String text) {
-    for (String line : text.split("\n")) {
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      int space = line.lastIndexOf(' ');
-      String value = line.substring(space + 1);
-      series.put(line.substring(0, space), switch (value) {
-        case "+Inf" -> Double.POSITIVE_INFINITY;
-        case "-Inf" -> Double.NEGATIVE_INFINITY;
-        default -> Double.parseDouble(value);
-      });
-    }
+  private Metrics(String body) {
+    this.text = new PrometheusText(body);
   }
 
   static Metrics scrape(int port) throws Exception {
@@ -34,26 +22,7 @@ final class Metrics {
 
   /** The sum over the series of a metric whose labels contain every fragment (e.g. status="ok"); fails when none. */
   double value(String name, String... labelFragments) {
-    double total = 0;
-    boolean any = false;
-    for (Map.Entry<String, Double> e : series.entrySet()) {
-      String key = e.getKey();
-      if (!key.equals(name) && !key.startsWith(name + "{")) {
-        continue;
-      }
-      boolean match = true;
-      for (String fragment : labelFragments) {
-        match &= key.contains(fragment);
-      }
-      if (match) {
-        total += e.getValue();
-        any = true;
-      }
-    }
-    if (!any) {
-      throw new AssertionError("no series " + name + " with " + String.join(",", labelFragments));
-    }
-    return total;
+    return text.sum(name, labelFragments);
   }
 
   /** Like {@link #value}, but 0 when no such series exists yet. */
@@ -68,7 +37,7 @@ final class Metrics {
   /** Every series EquiStream itself exports (Kafka's client metrics come and go with connections). */
   Set<String> equistreamSeries() {
     Set<String> names = new TreeSet<>();
-    series.keySet().stream().filter(k -> k.startsWith("equistream_")).forEach(names::add);
+    text.all().keySet().stream().filter(k -> k.startsWith("equistream_")).forEach(names::add);
     return names;
   }
 

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** A minimal reader of the Prometheus text format: series ("name{labels}") to value. */
-final class PrometheusText {
+public final class PrometheusText {
   private final Map<String, Double> series = new LinkedHashMap<>();
 
-  PrometheusText(String text) {
+  public PrometheusText(String text) {
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
@@ -31,7 +31,7 @@ final class PrometheusText {
   }
 
   /** Sum over all series of a metric name whose labels contain every given fragment (e.g. status="ok"). */
-  double sum(String name, String... labelFragments) {
+  public double sum(String name, String... labelFragments) {
     double total = 0;
     boolean any = false;
     for (Map.Entry<String, Double> e : named(name).entrySet()) {
@@ -54,7 +54,7 @@ final class PrometheusText {
     return series.keySet().stream().anyMatch(k -> k.startsWith(prefix));
   }
 
-  Map<String, Double> all() {
+  public Map<String, Double> all() {
     return series;
   }
 }
