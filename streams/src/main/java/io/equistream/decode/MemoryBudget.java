@@ -4,7 +4,9 @@ import io.equistream.lm.ModelShape;
 
 /**
  * Admission by native memory. A request holds, per row, a KV cache of (prompt + max new tokens) x
- * layers x 2 x hidden x 4 bytes, twice (past and present coexist during a call), plus its row of
+ * layers x 2 x hidden x 4 bytes, three times (when a batch's rows change, the old batch, the
+ * gathered past and the new present coexist during a call; twice undercounted that, and a mixed
+ * 8-600-token workload on 124M ran past the direct-memory limit), plus its row of
  * logits (vocab x 4 bytes). A fixed scratch is set aside first: one prefill chunk's logits on graphs
  * that output every position, and the activations of a prefill chunk. A request whose worst case
  * (every variant its own row) exceeds the budget on its own can never run. (Java-side arrays, one
@@ -14,6 +16,8 @@ import io.equistream.lm.ModelShape;
  * direct-memory limit) leaves that room.
  */
 final class MemoryBudget {
+  /** Copies of a row's KV cache that can be alive at once: old batch, gathered past, new present. */
+  static final int KV_COPIES = 3;
   private final long budgetBytes;
   private final long scratchBytes;
   private final long kvBytesPerToken;
@@ -43,7 +47,7 @@ final class MemoryBudget {
   /** Bytes a request needs with {@code rows} rows. */
   long bytesFor(FairRequest request, int rows) {
     long tokens = Math.min(maxPositions, (long) request.promptIds().length + request.params().maxNewTokens());
-    return rows * (tokens * kvBytesPerToken * 2 + rowStepBytes);
+    return rows * (tokens * kvBytesPerToken * KV_COPIES + rowStepBytes);
   }
 
   /** Null when the request can run on its own in the worst case, else why not. */
