@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
   int threads;
 
-  @Option(names = "--kafka-requests", defaultValue = "48", description = "Requests of the mixed Kafka workload.")
+  @Option(names = "--kafka-requests", defaultValue = "24", description = "Requests of the mixed Kafka workload.")
   int kafkaRequests;
 
   @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
