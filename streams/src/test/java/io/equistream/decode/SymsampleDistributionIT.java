@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * symsample's guarantee, empirically: on the tiny model, for x with words of two groups and h in
- * G = gender x race, the 2-token answers to x over 10,000 seeds have the same distribution as
- * h^-1 applied to the answers to h x over 10,000 other seeds (two-sample chi-square, categories
+ * G = gender x race, the 2-token answers to x over 20,000 seeds have the same distribution as
+ * h^-1 applied to the answers to h x over 20,000 other seeds (two-sample chi-square, categories
  * with fewer than 20 pooled answers merged, significance 0.001). The same test on `none` must
  * reject (the negative control: the tiny model treats "woman" and "man" differently). Seeds are
  * fixed, so the outcome is deterministic; requests go through the generator 250 at a time.
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SymsampleDistributionIT {
   private static final String X = "The Black woman";
   private static final List<String> GROUPS = List.of("gender", "race");
-  private static final int SAMPLES = 10_000;
+  private static final int SAMPLES = 20_000;
   private static final int BATCH = 250;
   private static final double SIGNIFICANCE = 0.001;
   private static final long MIN_POOLED = 20;
