@@ -8,11 +8,14 @@ import io.equistream.TestAssets;
 import io.equistream.equivariance.FairnessMethod;
 import io.equistream.group.GroupElement;
 import io.equistream.group.ProductGroup;
+import io.equistream.lm.ModelOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +34,22 @@ class SymsampleDistributionIT {
   private static final double SIGNIFICANCE = 0.001;
   private static final long MIN_POOLED = 20;
 
+  /** The tiny model with room for a whole batch at once (the default engine runs 64 requests at a time). */
+  private static FairEngine engine;
+
+  @BeforeAll
+  static void open() {
+    EngineSettings wide = new EngineSettings(true, BATCH, 4 * BATCH, 4 * BATCH * 8, EngineSettings.defaults(true)
+        .memoryBytes(), BATCH, 0, true);
+    engine = FairEngine.open(TestAssets.TINY_MODEL, TestAssets.GROUPS, ModelOptions.defaults().withThreads(2, 1), wide,
+        RequestLimits.defaults(), StepListener.NONE);
+  }
+
+  @AfterAll
+  static void close() {
+    engine.close();
+  }
+
   private static GenerationParams params(long seed) {
     return new GenerationParams(2, 1.0, 5, 1, seed, null);
   }
@@ -38,7 +57,6 @@ class SymsampleDistributionIT {
   /** Answer token ids (h^-1 applied) -> count, over seeds [firstSeed, firstSeed + SAMPLES). */
   private static Map<List<Integer>, Long> answers(FairnessMethod method, String prompt, GroupElement mapBack,
       long firstSeed) {
-    FairEngine engine = TestAssets.tinyEngine();
     ProductGroup group = engine.catalog().select(GROUPS);
     Map<List<Integer>, Long> counts = new HashMap<>();
     for (int from = 0; from < SAMPLES; from += BATCH) {
@@ -55,7 +73,6 @@ class SymsampleDistributionIT {
   }
 
   private static ChiSquare.Result compare(FairnessMethod method) {
-    FairEngine engine = TestAssets.tinyEngine();
     ProductGroup group = engine.catalog().select(GROUPS);
     GroupElement h = new GroupElement(new int[] {1, 1}); // woman -> man, Black -> White
     int[] x = engine.tokenizer().encode(X);
