@@ -138,7 +138,9 @@ class InstanceLifecycleFaultIT {
    * tries to commit (its late answers), or its partitions lost when its consumer hears it first.
    */
   private static final Pattern ZOMBIE_NOTICED = Pattern.compile(
-      "Detected that the thread is being fenced|TaskMigratedException|(?i)partitions? lost|lost partitions");
+      "Detected that the thread is being fenced|TaskMigratedException|(?i)partitions? lost|lost partitions"
+          // or its transaction, open while it was frozen, was aborted by the coordinator meanwhile
+          + "|InvalidTxnStateException");
 
   /**
    * SIGTERM while requests generate: Kafka Streams closes first (committing what was answered,
@@ -182,7 +184,10 @@ class InstanceLifecycleFaultIT {
       assertTrue(ServiceProcess.cleanExit(exit), "unclean exit " + exit + ": " + FaultKit.tail(first.log, 30));
       assertTrue(answeredAtStop < prompts, "everything was answered before the SIGTERM");
       assertInOrder(log, "closing Kafka Streams", "Kafka Streams closed in", "engine closed");
-      assertTrue(resubmitted > 0, "the SIGTERM left nothing buffered: " + FaultKit.tail(restart.log, 30));
+      // Either path is exactly-once: a close that committed leaves the unanswered requests buffered
+      // (the restart resubmits them); one that did not commit leaves their input offsets uncommitted
+      // (the restart reads them again). Which one happens depends on where the close met the
+      // transaction, so the count is reported, and the answers are checked below.
       assertTrue(complete, "only " + completions.count() + " of " + prompts + " answered");
       assertEquals("", FaultKit.exactlyOnceReport(completions.records(), audits.records(), FaultKit.ids("t-", prompts)));
       assertEquals("", FaultKit.notFullAnswers(completions.records()), "no request cut short by the shutdown");
