@@ -173,18 +173,37 @@ public final class StepAuditor {
     int counterfactualRow = rowOfVariant[counterfactualVariant];
     float[] reference = rows.probs(referenceRow);
     float[] counterfactual = rows.probs(counterfactualRow);
-    double sum = 0;
-    if (referenceRow != counterfactualRow) { // same row (x' has no word of this group): only orbit tokens differ
-      for (int t = 0; t < reference.length; t++) {
-        sum += Math.abs(reference[t] - counterfactual[t]);
-      }
-    }
+    double sum = referenceRow != counterfactualRow ? l1Distance(reference, counterfactual) : 0;
+    // (same row: x' has no word of this group, so only the orbit tokens differ)
     // Orbit tokens pair t with g(t) instead of t with t.
     for (int token : orbitTokens) {
       sum -= Math.abs(reference[token] - counterfactual[token]);
       sum += Math.abs(reference[token] - counterfactual[group.act(g, token)]);
     }
     return sum / 2;
+  }
+
+  /**
+   * sum_t |a[t] - b[t]| over the whole vocabulary, in four running sums: one sum waits on the
+   * previous addition at every token, four independent ones do not (several passes of 50,257
+   * tokens per request per step).
+   */
+  static double l1Distance(float[] a, float[] b) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int t = 0;
+    for (; t + 3 < a.length; t += 4) {
+      s0 += Math.abs(a[t] - b[t]);
+      s1 += Math.abs(a[t + 1] - b[t + 1]);
+      s2 += Math.abs(a[t + 2] - b[t + 2]);
+      s3 += Math.abs(a[t + 3] - b[t + 3]);
+    }
+    for (; t < a.length; t++) {
+      s0 += Math.abs(a[t] - b[t]);
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   /** TV(p(x), g^-1 . p(g x)) from the same rows: the variant (b, h) of g x runs the variant (b, g_b^-1 h) of x. */

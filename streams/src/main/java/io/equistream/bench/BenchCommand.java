@@ -204,7 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
       result.put("prompt_tokens", requests.get(0).promptIds().length);
       result.put("seconds", (System.nanoTime() - t0) / 1e9);
       result.put("budget_bytes", engine.settings().memoryBytes());
-      result.put("peak_native_bytes", engine.stats().nativeBytes());
+      result.put("peak_native_bytes", engine.stats().peakNativeBytes());
       result.put("preemptions", engine.stats().preemptions());
       result.put("peak_heap_bytes", MemoryProbe.peakHeapBytes());
       result.put("peak_rss_bytes", MemoryProbe.peakResidentBytes());

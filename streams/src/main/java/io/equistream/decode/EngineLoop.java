@@ -59,7 +59,7 @@ final class EngineLoop implements Runnable {
     this.tokenizer = tokenizer;
     this.settings = settings;
     this.budget = new MemoryBudget(settings.memoryBytes(), model.shape(), model.maxPositions(),
-        settings.prefillChunkTokens(), OnnxCausalLm.DEFAULT_MAX_LOGITS_BYTES);
+        settings.idlePrefillTokens(), OnnxCausalLm.DEFAULT_MAX_LOGITS_BYTES);
     this.steps = new StepRunner(model, settings, listener);
     model.limitBuffers(settings.memoryBytes());
   }
@@ -175,7 +175,8 @@ final class EngineLoop implements Runnable {
       }
     }
     keepWithinBudget();
-    stats.update(running.size(), waiting.size() + queued.get(), budget, model.liveBufferBytes());
+    stats.update(running.size(), waiting.size() + queued.get(), budget, model.liveBufferBytes(),
+        model.peakBufferBytes());
     if (advanced > 0 && settings.stepDelayMs() > 0) {
       sleep(settings.stepDelayMs());
     }

@@ -3,7 +3,9 @@ package io.equistream.decode;
 /**
  * How the engine schedules: at most {@code maxRequests} requests and {@code maxRows} model rows
  * decode together; each iteration prefills at most {@code prefillChunkTokens} prompt tokens (rows x
- * tokens), so running requests never stall for a whole long prompt; admitted requests' KV caches
+ * tokens), so running requests never stall for a whole long prompt, and {@link #idlePrefillTokens()}
+ * when no request is decoding (then nobody stalls, and a burst of prompts prefilled in one call
+ * starts decoding together instead of in staggered, smaller calls); admitted requests' KV caches
  * and step buffers stay within {@code memoryBytes}; at most {@code maxWaiting} submitted requests
  * wait for admission. {@code stepDelayMs} sleeps after every iteration (tests of slow models only).
  * {@code prefixSharing}: prefill a prompt's common prefix once for all its variants (off only to measure it).
@@ -14,6 +16,8 @@ public record EngineSettings(boolean dedup, int maxRequests, int maxRows, int pr
   public static final int DEFAULT_MAX_ROWS = 256;
   public static final int DEFAULT_PREFILL_CHUNK_TOKENS = 256;
   public static final int DEFAULT_MAX_WAITING = 256;
+  /** An idle iteration's prefill budget, in chunks: bounds what a request arriving meanwhile waits for. */
+  static final int IDLE_PREFILL_CHUNKS = 4;
 
   public EngineSettings {
     if (maxRequests < 1 || maxRows < 1 || prefillChunkTokens < 1 || maxWaiting < 1 || memoryBytes < 1
@@ -26,6 +30,11 @@ public record EngineSettings(boolean dedup, int maxRequests, int maxRows, int pr
   public static EngineSettings defaults(boolean dedup) {
     return new EngineSettings(dedup, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_ROWS, DEFAULT_PREFILL_CHUNK_TOKENS,
         defaultMemoryBytes(), DEFAULT_MAX_WAITING, 0, true);
+  }
+
+  /** Prompt tokens (rows x tokens) an iteration prefills when no request is decoding. */
+  public int idlePrefillTokens() {
+    return (int) Math.min(Integer.MAX_VALUE, (long) prefillChunkTokens * IDLE_PREFILL_CHUNKS);
   }
 
   public EngineSettings withMemoryBytes(long bytes) {

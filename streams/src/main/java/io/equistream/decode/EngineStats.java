@@ -9,14 +9,17 @@ public final class EngineStats {
   private volatile long budgetBytes;
   private volatile long reservedBytes;
   private volatile long nativeBytes;
+  private volatile long peakNativeBytes;
   private final AtomicLong preemptions = new AtomicLong();
 
-  void update(int runningRequests, int waitingRequests, MemoryBudget budget, long liveNativeBytes) {
+  void update(int runningRequests, int waitingRequests, MemoryBudget budget, long liveNativeBytes,
+      long mostNativeBytes) {
     running = runningRequests;
     waiting = waitingRequests;
     budgetBytes = budget.budgetBytes();
     reservedBytes = budget.reservedBytes();
     nativeBytes = liveNativeBytes;
+    peakNativeBytes = mostNativeBytes;
   }
 
   void preempted() {
@@ -46,6 +49,11 @@ public final class EngineStats {
   /** Native buffers (KV caches, logits) held right now. */
   public long nativeBytes() {
     return nativeBytes;
+  }
+
+  /** The most native buffer bytes held at once since the engine started (seen at the last iteration). */
+  public long peakNativeBytes() {
+    return peakNativeBytes;
   }
 
   /** Running requests sent back to the queue because forks outgrew the budget. */

@@ -7,8 +7,9 @@ import io.equistream.lm.ModelShape;
  * layers x 2 x hidden x 4 bytes, three times (when a batch's rows change, the old batch, the
  * gathered past and the new present coexist during a call; twice undercounted that, and a mixed
  * 8-600-token workload on 124M ran past the direct-memory limit), plus its row of
- * logits (vocab x 4 bytes). A fixed scratch is set aside first: one prefill chunk's logits on graphs
- * that output every position, and the activations of a prefill chunk. A request whose worst case
+ * logits (vocab x 4 bytes). A fixed scratch is set aside first: one prefill call's logits on graphs
+ * that output every position, and the activations of the largest prefill call (an idle
+ * iteration's, EngineSettings.idlePrefillTokens). A request whose worst case
  * (every variant its own row) exceeds the budget on its own can never run. (Java-side arrays, one
  * or two vocabulary-sized arrays per row, live on the heap that -Xmx bounds.) Rows of very
  * different lengths run in separate calls (OnnxCausalLm.PADDING_SLACK), so left padding adds at most
@@ -25,14 +26,14 @@ final class MemoryBudget {
   private final int maxPositions;
   private long reserved;
 
-  MemoryBudget(long budgetBytes, ModelShape shape, int maxPositions, int prefillChunkTokens, long maxLogitsBytes) {
+  MemoryBudget(long budgetBytes, ModelShape shape, int maxPositions, int prefillTokens, long maxLogitsBytes) {
     this.budgetBytes = budgetBytes;
     this.kvBytesPerToken = shape.kvBytesPerToken();
     this.rowStepBytes = (long) shape.vocabSize() * Float.BYTES;
     this.maxPositions = maxPositions;
     long hidden = (long) shape.heads() * shape.headDim();
-    long activations = (long) prefillChunkTokens * (hidden * 16 + (long) shape.heads() * maxPositions) * Float.BYTES;
-    long chunkLogits = Math.min(maxLogitsBytes, (long) prefillChunkTokens * shape.vocabSize() * Float.BYTES);
+    long activations = (long) prefillTokens * (hidden * 16 + (long) shape.heads() * maxPositions) * Float.BYTES;
+    long chunkLogits = Math.min(maxLogitsBytes, (long) prefillTokens * shape.vocabSize() * Float.BYTES);
     this.scratchBytes = (shape.lastPositionLogits() ? 0 : chunkLogits) + activations;
   }
 

@@ -56,7 +56,9 @@ final class StepRunner {
   private void prefill(List<Active> running, List<Active> advancedNow) {
     List<Active> selected = new ArrayList<>();
     List<Integer> takes = new ArrayList<>();
-    int remaining = settings.prefillChunkTokens();
+    boolean anyDecoding = running.stream().anyMatch(active -> !active.isolated && active.decoder.finish() == null
+        && !active.decoder.prefilling());
+    int remaining = anyDecoding ? settings.prefillChunkTokens() : settings.idlePrefillTokens();
     for (Active active : running) {
       if (active.isolated || active.decoder.finish() != null || !active.decoder.prefilling()) {
         continue;

@@ -57,7 +57,7 @@ public final class OnnxCausalLm implements AutoCloseable {
   private final long maxLogitsBytes;
 
   private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelShape shape, int maxPositions,
-      String modelId, String modelDigest, ExecutionDevice device) {
+      String modelId, String modelDigest, ExecutionDevice device, int softmaxThreads) {
     this.env = env;
     this.session = session;
     this.shape = shape;
@@ -68,7 +68,7 @@ public final class OnnxCausalLm implements AutoCloseable {
     this.maxLogitsBytes = DEFAULT_MAX_LOGITS_BYTES;
     this.buffers = new NativeBuffers(HELD_BUFFER_BYTES);
     this.call = new ModelCall(env, session, shape, buffers);
-    this.softmax = new NativeSoftmax(env);
+    this.softmax = new NativeSoftmax(env, softmaxThreads);
   }
 
   /** Opens {@code modelDir/model.onnx}; config.json (optional) supplies n_positions. */
@@ -87,7 +87,8 @@ public final class OnnxCausalLm implements AutoCloseable {
       try {
         ModelShape shape = ModelShape.read(session.getInputInfo(), session.getOutputInfo());
         String id = modelDir.toAbsolutePath().normalize().getFileName().toString();
-        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device());
+        return new OnnxCausalLm(env, session, shape, maxPositions, id, sha256Prefix(onnx), options.device(),
+            Math.max(1, options.intraOpThreads()));
       } catch (RuntimeException | OrtException e) {
         session.close();
         throw e;
@@ -102,6 +103,10 @@ public final class OnnxCausalLm implements AutoCloseable {
     sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
     sessionOptions.setInterOpNumThreads(options.interOpThreads());
+    // Spin between the nodes of a call, not after it: the step's softmax and the Java mixing, audit
+    // and choice run next on these same cores (16 requests of multi on 124M: 35-39 -> 18-24 ms per
+    // iteration outside the model, and the model calls themselves 10-15% faster, alternated runs).
+    sessionOptions.addConfigEntry("session.force_spinning_stop", "1");
     ExecutionDevice device = options.device();
     if (device.kind() == ExecutionDevice.Kind.CUDA) {
       if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {

@@ -146,7 +146,7 @@ class EngineMemoryTest {
    */
   private static long tightBudget(FairEngine engine) {
     MemoryBudget none = new MemoryBudget(0, engine.model().shape(), engine.model().maxPositions(),
-        engine.settings().prefillChunkTokens(), OnnxCausalLm.DEFAULT_MAX_LOGITS_BYTES);
+        engine.settings().idlePrefillTokens(), OnnxCausalLm.DEFAULT_MAX_LOGITS_BYTES);
     FairRequest one = requests(engine, "multi", List.of()).get(0);
     return none.reservedBytes() + 12 * none.bytesFor(one, 1) + (1L << 20);
   }

@@ -89,6 +89,31 @@ class TokenSamplerTest {
   }
 
   /**
+   * The ranking's radix sort orders like sorting (key, id) pairs: keys of every magnitude (all three
+   * 11-bit digits), many equal, ids given ascending.
+   */
+  @Test
+  void theRadixSortOrdersByKeyThenId() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int trial = 0; trial < 20; trial++) {
+      int n = 1 + random.nextInt(60_000);
+      int[] keys = new int[n];
+      int[] ids = new int[n];
+      long[] pairs = new long[n];
+      for (int i = 0; i < n; i++) {
+        keys[i] = trial % 2 == 0 ? random.nextInt(Integer.MAX_VALUE) : random.nextInt(50) << (random.nextInt(3) * 11);
+        ids[i] = i;
+        pairs[i] = ((long) keys[i] << 32) | i;
+      }
+      java.util.Arrays.sort(pairs);
+      int[] sorted = TokenSampler.sortStable(keys, ids, n);
+      for (int i = 0; i < n; i++) {
+        assertEquals((int) pairs[i], sorted[i], "trial " + trial + " at " + i);
+      }
+    }
+  }
+
+  /**
    * The top-k fast path ranks only the tokens near the k-th probability; for the same draw it must
    * pick exactly the token the full ranking picks (so completions sampled before it replay the same),
    * also with ties, zeros (the restricted-vocabulary models), extreme temperatures and top-p.
@@ -102,7 +127,7 @@ class TokenSamplerTest {
       for (int d = 0; d < 2; d++) {
         float[] probs = distribution(kind, random);
         for (double temperature : new double[] {0.01, 1, 1.7, 100}) {
-          for (int topK : new int[] {1, 2, 5, 40, 1024, 5000}) {
+          for (int topK : new int[] {0, 1, 2, 5, 40, 1024, 5000}) { // 0: every token ranked
             for (double topP : new double[] {1, 0.5}) {
               GenerationParams params = new GenerationParams(4, temperature, topK, topP, null, null);
               int previous = -1;
@@ -120,7 +145,7 @@ class TokenSamplerTest {
         }
       }
     }
-    assertEquals(4 * 2 * 4 * 6 * 2 * 3, compared);
+    assertEquals(4 * 2 * 4 * 7 * 2 * 3, compared);
     assertTrue(distinctPicks > compared / 4, "the draws hardly varied: " + distinctPicks);
   }
 }

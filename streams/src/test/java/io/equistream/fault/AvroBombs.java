@@ -16,14 +16,14 @@ import org.apache.avro.io.EncoderFactory;
  * prefix claims before it notices that the bytes are not there. Fields follow the current
  * PromptRequest schema in order, up to the bomb.
  */
-final class AvroBombs {
+public final class AvroBombs {
   private static final long CLAIM = Integer.MAX_VALUE - 8L;
 
   private AvroBombs() {
   }
 
   /** The request id claims CLAIM bytes; one byte follows. */
-  static byte[] string() {
+  public static byte[] string() {
     return write(body -> {
       body.writeLong(CLAIM);
       body.writeFixed(new byte[] {'r'});

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.equistream.answer.ReplyRouting.Existence;
+import io.equistream.fault.AvroBombs;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
 import io.equistream.schemas.PromptRequest;
@@ -15,9 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -30,8 +28,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -220,7 +216,8 @@ class SafetyKafkaTest {
             new ByteArraySerializer())) {
       streams.start();
       await(() -> streams.state() == KafkaStreams.State.RUNNING, Duration.ofSeconds(60), "RUNNING");
-      producer.send(new ProducerRecord<>("bomb-in", "string-bomb".getBytes(StandardCharsets.UTF_8), stringBomb())).get();
+      producer.send(new ProducerRecord<>("bomb-in", "string-bomb".getBytes(StandardCharsets.UTF_8),
+          AvroBombs.string())).get();
       producer.send(new ProducerRecord<>("bomb-in", "garbage".getBytes(StandardCharsets.UTF_8), garbage)).get();
       PromptRequest valid = PromptRequest.newBuilder().setRequestId("fine").setPrompt("The man").build();
       producer.send(new ProducerRecord<>("bomb-in", "fine".getBytes(StandardCharsets.UTF_8),
@@ -237,19 +234,6 @@ class SafetyKafkaTest {
       assertEquals("fine", new String(out.get(0).value(), StandardCharsets.UTF_8), "the app kept processing");
       assertEquals(0, failedThreads(streams));
     }
-  }
-
-  /** 16 bytes: the PromptRequest header, then request_id's length prefix claiming 2 GiB, then one byte. */
-  private static byte[] stringBomb() throws java.io.IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(0xC3);
-    out.write(0x01);
-    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-        .putLong(AvroSerde.fingerprint(PromptRequest.getClassSchema())).array());
-    BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
-    body.writeLong(Integer.MAX_VALUE - 8L);
-    body.writeFixed(new byte[] {'r'});
-    return out.toByteArray();
   }
 
   private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, Duration timeout) {
