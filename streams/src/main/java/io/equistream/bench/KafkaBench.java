@@ -4,6 +4,7 @@ import io.equistream.client.ChatbotClient;
 import io.equistream.decode.EngineOutcome;
 import io.equistream.decode.FairEngine;
 import io.equistream.decode.FairRequest;
+import io.equistream.decode.FinishReason;
 import io.equistream.decode.GenerationParams;
 import io.equistream.schemas.CompletionStatus;
 import io.equistream.schemas.FairCompletion;
@@ -70,6 +71,10 @@ final class KafkaBench {
       settings.put("equistream.topics.create", "true");
       settings.put("equistream.topics.partitions", "2");
       settings.put("equistream.limit.max.new.tokens", "256");
+      // Throughput, not deadlines: at saturation on a slow moment the last of 24 requests can be
+      // running two minutes after it was sent, and the default deadline (120 s) would end it early
+      // with fewer tokens, which made the Kafka side look slower than it is.
+      settings.put("equistream.request.deadline.ms", String.valueOf(Duration.ofMinutes(20).toMillis()));
       ServiceConfig config = ServiceConfig.load(null, settings);
       try (FairStreamsService service = new FairStreamsService(config, ServiceListener.NONE);
           ChatbotClient client = ChatbotClient.onServiceTopics(config.clientProperties(), config.topics().prompts(),
@@ -173,6 +178,9 @@ final class KafkaBench {
       Answer answer = future.get();
       if (answer.completion.getStatus() != CompletionStatus.OK) {
         throw new IllegalStateException("bench request failed: " + answer.completion.getReason());
+      }
+      if (FinishReason.DEADLINE.label().equals(answer.completion.getFinishReason())) {
+        throw new IllegalStateException("bench request ended by its deadline: " + answer.completion.getRequestId());
       }
       answers.add(answer);
     }
