@@ -39,8 +39,7 @@ final class StepRunner {
     prefill(running, advancedNow);
     List<Active> decoding = new ArrayList<>();
     for (Active active : running) {
-      if (!active.isolated && active.decoder.finish() == null && !active.decoder.prefilling()
-          && !advancedNow.contains(active)) {
+      if (decodes(active) && !advancedNow.contains(active)) {
         decoding.add(active);
       }
     }
@@ -53,12 +52,16 @@ final class StepRunner {
     return advanced;
   }
 
+  /** Past its prompt and still generating in the shared calls. */
+  private static boolean decodes(Active active) {
+    return !active.isolated && active.decoder.finish() == null && !active.decoder.prefilling();
+  }
+
   private void prefill(List<Active> running, List<Active> advancedNow) {
     List<Active> selected = new ArrayList<>();
     List<Integer> takes = new ArrayList<>();
-    boolean anyDecoding = running.stream().anyMatch(active -> !active.isolated && active.decoder.finish() == null
-        && !active.decoder.prefilling());
-    int remaining = anyDecoding ? settings.prefillChunkTokens() : settings.idlePrefillTokens();
+    int remaining = running.stream().anyMatch(StepRunner::decodes) ? settings.prefillChunkTokens()
+        : settings.idlePrefillTokens();
     for (Active active : running) {
       if (active.isolated || active.decoder.finish() != null || !active.decoder.prefilling()) {
         continue;

@@ -153,7 +153,7 @@ public final class TokenSampler {
       fromTokens = toTokens;
       toTokens = swap;
     }
-    return fromTokens.length == n ? fromTokens : java.util.Arrays.copyOf(fromTokens, n);
+    return fromTokens; // three passes: the order ends in the arrays allocated here, n long
   }
 
   /**

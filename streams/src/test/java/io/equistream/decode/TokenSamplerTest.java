@@ -107,6 +107,7 @@ class TokenSamplerTest {
       }
       java.util.Arrays.sort(pairs);
       int[] sorted = TokenSampler.sortStable(keys, ids, n);
+      assertEquals(n, sorted.length, "the ranking's length is the candidate count");
       for (int i = 0; i < n; i++) {
         assertEquals((int) pairs[i], sorted[i], "trial " + trial + " at " + i);
       }
