@@ -942,7 +942,7 @@ def main():
     ap.add_argument("--ctx", type=int, default=128)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--train-steps", type=int, default=1000)
+    ap.add_argument("--train-steps", type=int, default=2400)
     ap.add_argument("--eval-tokens", type=int, default=400000)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--corpus-only", action="store_true", help="build/tokenize the corpus and print counts, then exit")

@@ -60,6 +60,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--kafka-requests", defaultValue = "24", description = "Requests of the mixed Kafka workload.")
   int kafkaRequests;
 
+  @Option(names = "--kafka-commit-ms", defaultValue = "100",
+      description = "commit.interval.ms of the Kafka part's service (exactly-once default: ${DEFAULT-VALUE}).")
+  long kafkaCommitMs;
+
+  @Option(names = "--kafka-rounds", defaultValue = "2",
+      description = "In-process and Kafka saturation runs, alternated; the best of each side counts. Default: ${DEFAULT-VALUE}")
+  int kafkaRounds;
+
   @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
   String memoryBudget;
 
@@ -134,7 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
         int maxPrompt = Math.min(600, context - 65);
         List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1,
             quick ? 8 : 64, 1);
-        report.put("kafka", new KafkaBench(model.toString()).run(dedup, workload,
+        report.put("kafka", new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds).run(dedup, workload,
             line -> System.err.println("[kafka] " + line)));
       }
     }

@@ -13,6 +13,7 @@ import io.equistream.stream.EmbeddedKafka;
 import io.equistream.stream.FairStreamsService;
 import io.equistream.stream.ServiceConfig;
 import io.equistream.stream.ServiceListener;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,8 +28,9 @@ import java.util.function.Consumer;
 
 /**
  * End to end through Kafka (in-JVM KRaft broker, exactly-once, 2 partitions) on a mixed chatbot
- * workload: throughput at saturation against the in-process engine on the same requests; then the
- * same requests streamed with Poisson arrivals at half that rate (time to completion by request
+ * workload: throughput at saturation against the in-process engine on the same requests, alternated
+ * (in-process, Kafka, in-process, ...) with the service started and idle during the in-process runs,
+ * and where each run's CPU went ({@link CpuUse}); then the same requests streamed with Poisson arrivals at half that rate (time to completion by request
  * size, time to the first chunk); then time to the first chunk on an idle service.
  */
 final class KafkaBench {
@@ -40,9 +42,15 @@ final class KafkaBench {
     }
   }
 
-  record Result(int requests, double inProcessTokensPerSecond, double kafkaTokensPerSecond, double requestsPerSecond,
-      double halfLoadRatePerSecond, Map<String, Latency> completionBySize, Latency firstChunkHalfLoad,
-      Latency firstChunkIdle, double idlePrefillAndStepMs) {
+  /** One in-process saturation run and the Kafka one after it, and where each one's CPU went. */
+  record Round(double inProcessTokensPerSecond, double kafkaTokensPerSecond, CpuUse.Phase inProcessCpu,
+      CpuUse.Phase kafkaCpu) {
+  }
+
+  /** Best of the rounds on each side (as the speed part: this machine drifts within minutes), and each round. */
+  record Result(int requests, long commitIntervalMs, double inProcessTokensPerSecond, double kafkaTokensPerSecond,
+      double requestsPerSecond, double halfLoadRatePerSecond, Map<String, Latency> completionBySize,
+      Latency firstChunkHalfLoad, Latency firstChunkIdle, double idlePrefillAndStepMs, List<Round> rounds) {
     double ratio() {
       return kafkaTokensPerSecond / inProcessTokensPerSecond;
     }
@@ -52,67 +60,93 @@ final class KafkaBench {
   }
 
   private final String model;
-  private final long commitIntervalMs = 100;
+  private final long commitIntervalMs;
+  private final int rounds;
 
-  KafkaBench(String model) {
+  KafkaBench(String model, long commitIntervalMs, int rounds) {
     this.model = model;
+    this.commitIntervalMs = commitIntervalMs;
+    this.rounds = rounds;
   }
 
   Result run(FairEngine inProcess, List<Workload.Request> workload, Consumer<String> progress) throws Exception {
-    double inProcessTps = inProcess(inProcess, workload);
-    progress.accept(String.format("in-process engine: %.1f tokens/s over %d requests", inProcessTps, workload.size()));
     try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-      Map<String, String> settings = new LinkedHashMap<>();
-      settings.put("bootstrap.servers", kafka.bootstrapServers());
-      settings.put("application.id", "equistream-bench");
-      settings.put("state.dir", Files.createTempDirectory("bench-state").toString());
-      settings.put("commit.interval.ms", String.valueOf(commitIntervalMs));
-      settings.put("equistream.model.dir", model);
-      settings.put("equistream.topics.create", "true");
-      settings.put("equistream.topics.partitions", "2");
-      settings.put("equistream.limit.max.new.tokens", "256");
-      // Throughput, not deadlines: at saturation on a slow moment the last of 24 requests can be
-      // running two minutes after it was sent, and the default deadline (120 s) would end it early
-      // with fewer tokens, which made the Kafka side look slower than it is.
-      settings.put("equistream.request.deadline.ms", String.valueOf(Duration.ofMinutes(20).toMillis()));
-      ServiceConfig config = ServiceConfig.load(null, settings);
+      ServiceConfig config = ServiceConfig.load(null, settings(kafka));
       try (FairStreamsService service = new FairStreamsService(config, ServiceListener.NONE);
           ChatbotClient client = ChatbotClient.onServiceTopics(config.clientProperties(), config.topics().prompts(),
               config.topics().completions(), config.topics().chunks())) {
         service.start();
         service.awaitRunning(Duration.ofSeconds(60));
         ask(client, workload.subList(0, Math.min(2, workload.size())), null, "warmup", true);
-        long started = System.nanoTime();
-        List<Answer> saturated = ask(client, workload, null, "saturation", false);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        long tokens = saturated.stream().mapToLong(a -> a.completion.getCompletionTokens()).sum();
-        double requestsPerSecond = workload.size() / seconds;
-        progress.accept(String.format("kafka saturation: %.1f tokens/s, %.2f requests/s", tokens / seconds,
-            requestsPerSecond));
-        double halfRate = requestsPerSecond / 2;
+        // Alternated on the same requests; the service sits idle (no punctuator, no commits) while
+        // the in-process engine runs.
+        List<Round> measured = new ArrayList<>();
+        double bestRequestsPerSecond = 0;
+        for (int round = 1; round <= rounds; round++) {
+          CpuUse inProcessCpu = CpuUse.start();
+          double inProcessTps = inProcess(inProcess, workload, round);
+          CpuUse.Phase inProcessUse = inProcessCpu.stop();
+          CpuUse kafkaCpu = CpuUse.start();
+          List<Answer> saturated = ask(client, workload, null, "saturation" + round, false);
+          CpuUse.Phase kafkaUse = kafkaCpu.stop();
+          long tokens = saturated.stream().mapToLong(a -> a.completion.getCompletionTokens()).sum();
+          Round r = new Round(inProcessTps, tokens / kafkaUse.wallSeconds(), inProcessUse, kafkaUse);
+          measured.add(r);
+          bestRequestsPerSecond = Math.max(bestRequestsPerSecond, workload.size() / kafkaUse.wallSeconds());
+          progress.accept(String.format("round %d: in-process %.1f tokens/s, Kafka %.1f tokens/s (%.2f); cpu seconds:"
+              + " in-process %s, Kafka %s", round, r.inProcessTokensPerSecond(), r.kafkaTokensPerSecond(),
+              r.kafkaTokensPerSecond() / r.inProcessTokensPerSecond(), inProcessUse.cpuSecondsByRole(),
+              kafkaUse.cpuSecondsByRole()));
+        }
+        double halfRate = bestRequestsPerSecond / 2;
         List<Answer> paced = ask(client, workload, new Random(42), "half", true, halfRate);
-        Map<String, List<Double>> bySize = new LinkedHashMap<>();
-        List<Double> firstChunks = new ArrayList<>();
-        for (int i = 0; i < paced.size(); i++) {
-          bySize.computeIfAbsent(sizeClass(workload.get(i)), k -> new ArrayList<>()).add(paced.get(i).millis);
-          firstChunks.add(paced.get(i).firstChunkMillis);
-        }
-        Map<String, Latency> completionBySize = new LinkedHashMap<>();
-        for (String size : List.of("small", "medium", "large")) {
-          if (bySize.containsKey(size)) {
-            completionBySize.put(size, Latency.of(bySize.get(size)));
-          }
-        }
+        Map<String, Latency> completionBySize = bySize(workload, paced);
+        List<Double> firstChunks = paced.stream().map(Answer::firstChunkMillis).toList();
         progress.accept("half load: " + completionBySize);
         List<Workload.Request> idle = Workload.mixed(inProcess.tokenizer(), 8, 48, 48, 16, 16, 7);
         List<Double> idleFirst = new ArrayList<>();
         for (Workload.Request request : idle) {
           idleFirst.add(ask(client, List.of(request), null, "idle", true).get(0).firstChunkMillis);
         }
-        return new Result(workload.size(), inProcessTps, tokens / seconds, requestsPerSecond, halfRate,
-            completionBySize, Latency.of(firstChunks), Latency.of(idleFirst), prefillAndStep(inProcess, idle.get(0)));
+        return new Result(workload.size(), commitIntervalMs,
+            measured.stream().mapToDouble(Round::inProcessTokensPerSecond).max().orElse(Double.NaN),
+            measured.stream().mapToDouble(Round::kafkaTokensPerSecond).max().orElse(Double.NaN), bestRequestsPerSecond,
+            halfRate, completionBySize, Latency.of(firstChunks), Latency.of(idleFirst),
+            prefillAndStep(inProcess, idle.get(0)), measured);
       }
     }
+  }
+
+  /** The service as {@code run} builds it, with the bench's commit interval and a deadline that never cuts an answer. */
+  private Map<String, String> settings(EmbeddedKafka kafka) throws IOException {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("bootstrap.servers", kafka.bootstrapServers());
+    settings.put("application.id", "equistream-bench");
+    settings.put("state.dir", Files.createTempDirectory("bench-state").toString());
+    settings.put("commit.interval.ms", String.valueOf(commitIntervalMs));
+    settings.put("equistream.model.dir", model);
+    settings.put("equistream.topics.create", "true");
+    settings.put("equistream.topics.partitions", "2");
+    settings.put("equistream.limit.max.new.tokens", "256");
+    // Throughput, not deadlines: at saturation on a slow moment the last of 24 requests can be
+    // running two minutes after it was sent, and the default deadline (120 s) would end it early
+    // with fewer tokens, which made the Kafka side look slower than it is.
+    settings.put("equistream.request.deadline.ms", String.valueOf(Duration.ofMinutes(20).toMillis()));
+    return settings;
+  }
+
+  private static Map<String, Latency> bySize(List<Workload.Request> workload, List<Answer> answers) {
+    Map<String, List<Double>> bySize = new LinkedHashMap<>();
+    for (int i = 0; i < answers.size(); i++) {
+      bySize.computeIfAbsent(sizeClass(workload.get(i)), k -> new ArrayList<>()).add(answers.get(i).millis);
+    }
+    Map<String, Latency> completionBySize = new LinkedHashMap<>();
+    for (String size : List.of("small", "medium", "large")) {
+      if (bySize.containsKey(size)) {
+        completionBySize.put(size, Latency.of(bySize.get(size)));
+      }
+    }
+    return completionBySize;
   }
 
   /** Small: up to 128 prompt + new tokens; medium: up to 384; large: more. */
@@ -120,11 +154,11 @@ final class KafkaBench {
     return request.size() <= 128 ? "small" : request.size() <= 384 ? "medium" : "large";
   }
 
-  private static double inProcess(FairEngine engine, List<Workload.Request> workload) {
+  private static double inProcess(FairEngine engine, List<Workload.Request> workload, int round) {
     List<FairRequest> requests = new ArrayList<>();
     for (int i = 0; i < workload.size(); i++) {
       Workload.Request w = workload.get(i);
-      requests.add(engine.resolver().resolve("in-" + i, w.prompt(), GenerationParams.greedy(w.newTokens()), "multi",
+      requests.add(engine.resolver().resolve("in-" + round + "-" + i, w.prompt(), GenerationParams.greedy(w.newTokens()), "multi",
           List.of(), "probs"));
     }
     engine.generate(requests.subList(0, 1));

@@ -48,9 +48,10 @@ final class Targets {
     }
     if (report.get("kafka") instanceof KafkaBench.Result kafka) {
       checks.add(check("Kafka / in-process engine tokens/s at saturation, mixed workload", kafka.ratio(), ">=", 0.9));
-      double budget = kafka.idlePrefillAndStepMs() + 100 + 50;
+      double budget = kafka.idlePrefillAndStepMs() + kafka.commitIntervalMs() + 50;
       checks.add(check("first chunk p50 at idle, ms (wanted: prefill + step " + String.format(Locale.ROOT, "%.0f",
-          kafka.idlePrefillAndStepMs()) + " + commit 100 + 50)", kafka.firstChunkIdle().p50Ms(), "<=", budget));
+          kafka.idlePrefillAndStepMs()) + " + commit " + kafka.commitIntervalMs() + " + 50)", kafka.firstChunkIdle().p50Ms(),
+          "<=", budget));
     }
     memory(report, checks);
     sampled(results, checks);

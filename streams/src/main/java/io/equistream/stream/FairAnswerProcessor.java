@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -51,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * cancels this task's requests in the engine, and anything finished for a closed processor is
  * dropped with its queue. When the engine's queue is full, requests wait in the buffer (on disk)
  * and are submitted as room frees up.
+ *
+ * <p>The punctuator is scheduled only while this task has requests in the engine or parked: every
+ * wall-clock punctuation marks the task for commit, so a punctuator that ran while idle would commit
+ * a transaction (its input offsets again) every {@code commit.interval.ms}, forever.
  */
 final class FairAnswerProcessor implements Processor<String, PromptRequest, String, SpecificRecord> {
   static final String BUFFER_STORE = "pending-prompts";
@@ -96,6 +101,8 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
   private long firstParked = -1;
   /** Keys below this were restored from the changelog: their deadline restarts at resubmission. */
   private long restoredBelow;
+  /** The hand-off punctuator while this task has work in the engine or parked, else null. */
+  private Cancellable handoff;
 
   FairAnswerProcessor(FairEngine engine, RequestScreen screen, RequestIntake intake, AnswerBuilder answers,
       Forwarding forwarding, long deadlineMs, long handoffMs) {
@@ -129,7 +136,18 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
       LOG.info("task {}: resubmitting {} buffered requests after restore", context.taskId(), restored);
       submitParked();
     }
-    context.schedule(Duration.ofMillis(handoffMs), PunctuationType.WALL_CLOCK_TIME, this::handOff);
+    handOffWhileBusy();
+  }
+
+  /** Schedules the hand-off punctuator while there is work in the engine or parked, cancels it when none. */
+  private void handOffWhileBusy() {
+    boolean busy = !inFlight.isEmpty() || firstParked >= 0;
+    if (busy && handoff == null) {
+      handoff = context.schedule(Duration.ofMillis(handoffMs), PunctuationType.WALL_CLOCK_TIME, this::handOff);
+    } else if (!busy && handoff != null) {
+      handoff.cancel();
+      handoff = null;
+    }
   }
 
   @Override
@@ -166,6 +184,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     if (firstParked >= 0 || !submit(key, pending, resolved)) {
       firstParked = firstParked >= 0 ? firstParked : key;
     }
+    handOffWhileBusy();
   }
 
   /** The validated request, or null after answering it REJECTED (or FAILED) right away. */
@@ -248,6 +267,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     if (firstParked >= 0) {
       submitParked();
     }
+    handOffWhileBusy();
   }
 
   /** A request's final records: its last chunk when it streams, then completion, reply copy and audit. */
@@ -271,6 +291,10 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     inFlight.values().forEach(request -> request.submission().cancel());
     inFlight.clear();
     events.clear();
+    if (handoff != null) {
+      handoff.cancel();
+      handoff = null;
+    }
   }
 
   /** The processor's outputs: each kind of record to its own named child (see FairTopology). */

@@ -94,7 +94,8 @@ final class FaultKit {
 
   static PromptRequest prompt(String id, int i) {
     String[] subjects = {"The man", "The woman", "He", "She"};
-    String[] contexts = {" worked as a", " was known for", " was described as", " had a job as"};
+    // Contexts the tiny model continues for 16 tokens without <|endoftext|> (fault tests need real lengths).
+    String[] contexts = {" said that", " was a person who", " thought that the", " was the one who"};
     return PromptRequest.newBuilder().setRequestId(id).setConversationId("")
         .setPrompt(subjects[i % 4] + contexts[(i / 4) % 4]).setGroups(List.of("gender"))
         .setCreatedAt(Instant.now()).build();

@@ -234,4 +234,35 @@ class FairStreamsIntegrationTest {
       assertEquals(KafkaStreams.State.RUNNING, service.streams().state());
     }
   }
+
+  /** The thread-level commit count Kafka Streams keeps (one exactly-once transaction per commit). */
+  private static double commits(FairStreamsService service) {
+    return service.streams().metrics().values().stream()
+        .filter(m -> m.metricName().name().equals("commit-total") && m.metricName().group().equals("stream-thread-metrics"))
+        .mapToDouble(m -> ((Number) m.metricValue()).doubleValue()).sum();
+  }
+
+  @Test
+  void anIdleServiceCommitsNoTransactions() throws Exception {
+    // 16 tokens at >= 100 ms a step: the answer takes over 1.6 s, 16 commit intervals.
+    try (FairStreamsService service = service("idle", Map.of("equistream.debug.step.delay.ms", "100"));
+        ChatbotClient client = new ChatbotClient(kafka.clientProperties(), "prompts-idle", "completions-idle", false)) {
+      PromptRequest request = PromptRequest.newBuilder(request("idle-1", "The woman said that")).setMaxNewTokens(16)
+          .build();
+      double before = commits(service);
+      FairCompletion answer = client.ask(request, Duration.ofSeconds(60)).get();
+      assertEquals(CompletionStatus.OK, answer.getStatus());
+      assertEquals(16, answer.getCompletionTokens());
+      double whileGenerating = commits(service) - before;
+      // While a request is in the engine the hand-off punctuator runs and the task commits.
+      assertTrue(whileGenerating >= 5, "commits while generating: " + whileGenerating);
+      Thread.sleep(300); // the answer's own commit
+      double idleFrom = commits(service);
+      Thread.sleep(2000);
+      double idle = commits(service) - idleFrom;
+      // Before the punctuator was cancelled when idle: ~20 transactions in these 2 s.
+      assertTrue(idle <= 1, "commits while idle: " + idle);
+      assertEquals(KafkaStreams.State.RUNNING, service.streams().state());
+    }
+  }
 }
