@@ -65,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
   long kafkaCommitMs;
 
   @Option(names = "--kafka-rounds", defaultValue = "2",
-      description = "In-process and Kafka saturation runs, alternated; the best of each side counts. Default: ${DEFAULT-VALUE}")
+      description = "In-process and Kafka saturation runs, alternated after one warm-up run of each; the best of each side counts. Default: ${DEFAULT-VALUE}")
   int kafkaRounds;
 
   @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
@@ -107,7 +107,9 @@ public final class BenchCommand implements Callable<Integer> {
     report.put("machine", machine());
     report.put("new_tokens", newTokens);
     List<DecoderBench.Result> decoder = new ArrayList<>();
-    try (FairEngine dedup = FairEngine.open(model, groupsFile, options, true, RequestLimits.defaults());
+    ModelCalls dedupCalls = new ModelCalls();
+    try (FairEngine dedup = FairEngine.open(model, groupsFile, options, EngineSettings.defaults(true),
+        RequestLimits.defaults(), dedupCalls);
         FairEngine plain = FairEngine.open(model, groupsFile, options, false, RequestLimits.defaults())) {
       int context = dedup.model().maxPositions();
       if (run.contains("decoder") || run.contains("speed")) {
@@ -142,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
         int maxPrompt = Math.min(600, context - 65);
         List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1,
             quick ? 8 : 64, 1);
-        report.put("kafka", new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds).run(dedup, workload,
+        report.put("kafka", new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds).run(dedup, dedupCalls, workload,
             line -> System.err.println("[kafka] " + line)));
       }
     }
