@@ -65,7 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
   long kafkaCommitMs;
 
   @Option(names = "--kafka-rounds", defaultValue = "2",
-      description = "In-process and Kafka saturation runs, alternated after one warm-up run of each; the best of each side counts. Default: ${DEFAULT-VALUE}")
+      description = "In-process and Kafka saturation runs, alternated after one warm-up run of each;"
+          + " the best of each side counts. Default: ${DEFAULT-VALUE}")
   int kafkaRounds;
 
   @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
@@ -144,8 +145,8 @@ public final class BenchCommand implements Callable<Integer> {
         int maxPrompt = Math.min(600, context - 65);
         List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1,
             quick ? 8 : 64, 1);
-        report.put("kafka", new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds).run(dedup, dedupCalls, workload,
-            line -> System.err.println("[kafka] " + line)));
+        KafkaBench kafka = new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds);
+        report.put("kafka", kafka.run(dedup, dedupCalls, workload, line -> System.err.println("[kafka] " + line)));
       }
     }
     if (run.contains("memory")) {
