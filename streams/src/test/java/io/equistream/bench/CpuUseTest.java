@@ -37,7 +37,8 @@ class CpuUseTest {
     spinner.join();
     double engine = phase.cpuSecondsByRole().getOrDefault("engine thread (Java + its share of ORT)", 0.0);
     assertTrue(engine > 0.05, "engine thread cpu " + engine);
-    assertTrue(phase.total() >= engine, phase.toString());
+    // The process total comes from a coarser clock (ticks of 10 ms) than the thread's.
+    assertTrue(phase.total() + 0.05 >= engine, phase.toString());
     assertTrue(phase.wallSeconds() >= 0.25, phase.toString());
   }
 }
