@@ -66,7 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--kafka-rounds", defaultValue = "2",
       description = "In-process and Kafka saturation runs, alternated after one warm-up run of each;"
-          + " the best of each side counts. Default: ${DEFAULT-VALUE}")
+          + " the best of each side counts (--quick: 1). Default: ${DEFAULT-VALUE}")
   int kafkaRounds;
 
   @Option(names = "--memory-budget", defaultValue = "3g", description = "Engine memory budget of the long-prompt memory part.")
@@ -96,6 +96,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int newTokens = quick ? Math.min(tokens, 4) : tokens;
+    if (kafkaRounds < 1 || kafkaCommitMs < 1) {
+      throw new IllegalArgumentException("--kafka-rounds and --kafka-commit-ms must be at least 1");
+    }
     int intra = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
     ModelOptions options = ModelOptions.defaults().withThreads(intra, 1);
     if (memoryProbe) {
@@ -141,12 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
       if (run.contains("kafka")) {
-        int requests = quick ? Math.min(kafkaRequests, 6) : kafkaRequests;
-        int maxPrompt = Math.min(600, context - 65);
-        List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1,
-            quick ? 8 : 64, 1);
-        KafkaBench kafka = new KafkaBench(model.toString(), kafkaCommitMs, quick ? 1 : kafkaRounds);
-        report.put("kafka", kafka.run(dedup, dedupCalls, workload, line -> System.err.println("[kafka] " + line)));
+        report.put("kafka", kafka(dedup, dedupCalls, intra, context));
       }
     }
     if (run.contains("memory")) {
@@ -162,6 +160,15 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.println(Targets.table(decoder, report));
     System.out.println("wrote " + out.resolve("bench.json") + " and " + out.resolve("bench.svg"));
     return 0;
+  }
+
+  /** The Kafka part: the mixed workload in-process and through the service, {@code dedup} the in-process engine. */
+  private KafkaBench.Result kafka(FairEngine dedup, ModelCalls dedupCalls, int intra, int context) throws Exception {
+    int requests = quick ? Math.min(kafkaRequests, 6) : kafkaRequests;
+    int maxPrompt = Math.min(600, context - 65);
+    List<Workload.Request> workload = Workload.mixed(dedup.tokenizer(), requests, 8, maxPrompt, 1, quick ? 8 : 64, 1);
+    KafkaBench kafka = new KafkaBench(model.toString(), intra, kafkaCommitMs, quick ? 1 : kafkaRounds);
+    return kafka.run(dedup, dedupCalls, workload, line -> System.err.println("[kafka] " + line));
   }
 
   private List<DecoderBench.Result> decoder(DecoderBench bench) throws Exception {

@@ -67,11 +67,11 @@ final class CpuUse {
       return "engine thread (Java + its share of ORT)";
     }
     // Before the stream threads: a stream thread's producer is named after it.
-    if (name.startsWith("kafka-producer-network-thread") || name.startsWith("chatbot-client")
-        || name.contains("consumer") || name.contains("admin-client")) {
+    if (name.startsWith("kafka-producer-network-thread") || name.startsWith("kafka-coordinator-heartbeat-thread")
+        || name.startsWith("chatbot-client") || name.contains("consumer") || name.contains("admin-client")) {
       return "clients (producers, consumers, admin)";
     }
-    if (name.contains("StreamThread")) {
+    if (name.contains("StreamThread") || name.contains("StateUpdater")) {
       return "stream threads";
     }
     if (name.contains("kafka") || name.contains("broker") || name.contains("controller") || name.contains("raft")

@@ -61,14 +61,17 @@ final class KafkaBench {
   }
 
   private final String model;
+  private final int threads;
   private final long commitIntervalMs;
   private final int rounds;
 
-  KafkaBench(String model, long commitIntervalMs, int rounds) {
+  /** {@code threads}: the service's ONNX Runtime intra-op threads, as the in-process engine's. */
+  KafkaBench(String model, int threads, long commitIntervalMs, int rounds) {
     if (rounds < 1 || commitIntervalMs < 1) {
       throw new IllegalArgumentException("the Kafka part needs at least 1 round and a commit interval of at least 1 ms");
     }
     this.model = model;
+    this.threads = threads;
     this.commitIntervalMs = commitIntervalMs;
     this.rounds = rounds;
   }
@@ -151,6 +154,7 @@ final class KafkaBench {
     settings.put("state.dir", Files.createTempDirectory("bench-state").toString());
     settings.put("commit.interval.ms", String.valueOf(commitIntervalMs));
     settings.put("equistream.model.dir", model);
+    settings.put("equistream.threads", String.valueOf(threads));
     settings.put("equistream.topics.create", "true");
     settings.put("equistream.topics.partitions", "2");
     settings.put("equistream.limit.max.new.tokens", "256");

@@ -121,6 +121,9 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     this.buffer = context.getStateStore(BUFFER_STORE);
     this.streamed = context.getStateStore(STREAM_STORE);
     forwarding.init(context);
+    // Kafka Streams may initialise this same instance again (task revived): start from the store alone.
+    nextSequence = 0;
+    firstParked = -1;
     long restored = 0;
     try (KeyValueIterator<Long, PendingPrompt> all = buffer.all()) {
       while (all.hasNext()) {

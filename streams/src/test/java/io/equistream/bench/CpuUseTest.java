@@ -13,6 +13,9 @@ class CpuUseTest {
     assertEquals("clients (producers, consumers, admin)",
         CpuUse.role("kafka-producer-network-thread | equistream-bench-StreamThread-1-producer"));
     assertEquals("clients (producers, consumers, admin)", CpuUse.role("chatbot-client-poller"));
+    assertEquals("clients (producers, consumers, admin)",
+        CpuUse.role("kafka-coordinator-heartbeat-thread | equistream-bench"));
+    assertEquals("stream threads", CpuUse.role("equistream-bench-6f1c-StateUpdater-1"));
     assertEquals("broker", CpuUse.role("data-plane-kafka-request-handler-0"));
     assertEquals("other Java", CpuUse.role("main"));
   }

@@ -223,13 +223,16 @@ class FairTopologyTest {
   void answersAreForwardedByTheHandOffOnlyAndAShortRequestOvertakesALongOne() throws Exception {
     // 40 ms per engine iteration: the long request needs ~1.6 s, the short one a few iterations.
     start(Map.of("equistream.debug.step.delay.ms", "40", "equistream.limit.max.new.tokens", "40"), true);
-    prompts.pipeInput("a", PromptRequest.newBuilder(request("long", "The man worked as")).setMaxNewTokens(40).build());
+    // A prompt the tiny model continues for 40 tokens (no <|endoftext|> before).
+    prompts.pipeInput("a", PromptRequest.newBuilder(request("long", "He said that")).setMaxNewTokens(40).build());
     prompts.pipeInput("b", PromptRequest.newBuilder(request("short", "The woman worked as")).setMaxNewTokens(1).build());
     Thread.sleep(500);
     assertTrue(completions.isEmpty(), "only the stream thread's punctuator forwards answers");
     awaitRecords(driver, completions, 2);
-    List<String> order = completions.readValuesToList().stream().map(FairCompletion::getRequestId).toList();
-    assertEquals(List.of("short", "long"), order, "answers leave in the order they finish");
+    List<FairCompletion> answers = completions.readValuesToList();
+    assertEquals(List.of("short", "long"), answers.stream().map(FairCompletion::getRequestId).toList(),
+        "answers leave in the order they finish");
+    assertEquals(40, answers.get(1).getCompletionTokens(), "the long request generates all its tokens");
   }
 
   @Test
