@@ -273,6 +273,11 @@ class FairStreamsIntegrationTest {
       // Before the punctuator was cancelled when idle: ~200 punctuations and ~20 transactions in these 2 s.
       assertEquals(0, idlePunctuations, "punctuations while idle");
       assertTrue(idleCommits <= 1, "commits while idle: " + idleCommits);
+      // Busy again: the punctuator is scheduled anew and the next request is answered.
+      FairCompletion again = client.ask(PromptRequest.newBuilder(request).setRequestId("idle-2").build(),
+          Duration.ofSeconds(60)).get();
+      assertEquals(CompletionStatus.OK, again.getStatus());
+      assertEquals(16, again.getCompletionTokens());
       assertEquals(KafkaStreams.State.RUNNING, service.streams().state());
     }
   }
