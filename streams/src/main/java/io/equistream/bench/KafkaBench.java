@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,11 +64,11 @@ final class KafkaBench {
   private final long commitIntervalMs;
   private final int rounds;
 
-  /** {@code threads}: the service's ONNX Runtime intra-op threads, as the in-process engine's. */
+  /**
+   * {@code threads}: the service's ONNX Runtime intra-op threads, as the in-process engine's;
+   * {@code rounds} and {@code commitIntervalMs} at least 1 (BenchCommand checks its options first).
+   */
   KafkaBench(String model, int threads, long commitIntervalMs, int rounds) {
-    if (rounds < 1 || commitIntervalMs < 1) {
-      throw new IllegalArgumentException("the Kafka part needs at least 1 round and a commit interval of at least 1 ms");
-    }
     this.model = model;
     this.threads = threads;
     this.commitIntervalMs = commitIntervalMs;
@@ -98,8 +97,9 @@ final class KafkaBench {
           Round r = round(inProcess, inProcessCalls, client, serviceCalls, workload, round);
           if (round > 0) {
             measured.add(r);
-            bestRequestsPerSecond = Math.max(bestRequestsPerSecond, workload.size() / r.kafkaCpu().wallSeconds());
-            slowestRequestsPerSecond = Math.min(slowestRequestsPerSecond, workload.size() / r.kafkaCpu().wallSeconds());
+            double requestsPerSecond = workload.size() / r.kafkaCpu().wallSeconds();
+            bestRequestsPerSecond = Math.max(bestRequestsPerSecond, requestsPerSecond);
+            slowestRequestsPerSecond = Math.min(slowestRequestsPerSecond, requestsPerSecond);
           }
           progress.accept(String.format("%s: in-process %.1f tokens/s (%s), Kafka %.1f tokens/s (%s): %.2f; cpu"
               + " seconds: in-process %s, Kafka %s", round == 0 ? "warm-up, not counted" : "round " + round,
@@ -262,11 +262,5 @@ final class KafkaBench {
     }
     int index = (int) Math.ceil(q * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-  }
-
-  static double[] sorted(List<Double> values) {
-    double[] out = values.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(out);
-    return out;
   }
 }

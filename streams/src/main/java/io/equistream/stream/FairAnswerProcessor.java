@@ -147,7 +147,13 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     boolean busy = !inFlight.isEmpty() || firstParked >= 0;
     if (busy && handoff == null) {
       handoff = context.schedule(Duration.ofMillis(handoffMs), PunctuationType.WALL_CLOCK_TIME, this::handOff);
-    } else if (!busy && handoff != null) {
+    } else if (!busy) {
+      cancelHandOff();
+    }
+  }
+
+  private void cancelHandOff() {
+    if (handoff != null) {
       handoff.cancel();
       handoff = null;
     }
@@ -294,10 +300,7 @@ final class FairAnswerProcessor implements Processor<String, PromptRequest, Stri
     inFlight.values().forEach(request -> request.submission().cancel());
     inFlight.clear();
     events.clear();
-    if (handoff != null) {
-      handoff.cancel();
-      handoff = null;
-    }
+    cancelHandOff();
   }
 
   /** The processor's outputs: each kind of record to its own named child (see FairTopology). */
