@@ -97,16 +97,24 @@ class EngineUnderLoadIT {
       settings.put("equistream.debug.step.delay.ms", "150"); // 16 tokens: ~2.5 s per request
       settings.put("session.timeout.ms", "6000");
       settings.put("heartbeat.interval.ms", "1000");
+      settings.put("equistream.http.port", "0");
       List<ServiceProcess> all = new java.util.ArrayList<>();
       all.add(ServiceProcess.start("instance-0", dir, "-Xmx512m", settings, List.of()));
       all.add(ServiceProcess.start("instance-1", dir, "-Xmx512m", settings, List.of()));
+      int[] ports = new int[2];
+      for (int i = 0; i < 2; i++) {
+        ports[i] = all.get(i).httpPort(Duration.ofSeconds(60));
+        ServiceProcess.awaitReady(ports[i], Duration.ofSeconds(90));
+      }
       try (CommittedTail<FairCompletion> completions = new CommittedTail<>(bootstrap, "completions-" + suffix,
           AvroSerde.of(FairCompletion.class).deserializer());
           CommittedTail<FairCompletionChunk> chunks = new CommittedTail<>(bootstrap, "chunks-" + suffix,
               AvroSerde.of(FairCompletionChunk.class).deserializer())) {
         FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "st-", 0, prompts, true);
         assertTrue(chunks.awaitCount(60, Duration.ofSeconds(120)), "no chunks: " + FaultKit.tail(all.get(0).log, 30));
-        all.get(0).kill(); // mid-stream: chunks of running requests are committed, their answers are not
+        // The victim is whichever instance generates more right now: the assignment decides, not the start order.
+        int victim = busier(ports);
+        all.get(victim).kill(); // mid-stream: chunks of running requests are committed, their answers are not
         long killedAt = System.currentTimeMillis();
         all.add(ServiceProcess.start("instance-2", dir, "-Xmx512m", settings, List.of()));
         boolean complete = completions.awaitCount(prompts, Duration.ofSeconds(180));
@@ -138,8 +146,8 @@ class EngineUnderLoadIT {
           }
         }
         long resubmitted = all.stream().filter(p -> p.logText().contains("buffered requests after restore")).count();
-        System.out.printf("[fault] stream kill: %d requests, %d streamed across the kill; restores logged by %d"
-            + " instances%n", prompts, spanning, resubmitted);
+        System.out.printf("[fault] stream kill: %d requests, %d streamed across the kill of %s; restores logged by %d"
+            + " instances%n", prompts, spanning, all.get(victim).name, resubmitted);
         assertTrue(spanning > 0, "no request was streaming when the instance died");
         assertTrue(resubmitted > 0, "no instance logged resubmitted requests");
       } finally {
@@ -149,6 +157,24 @@ class EngineUnderLoadIT {
           }
         }
       }
+    }
+  }
+
+  /** The index of the instance with the most requests in its engine, once either has some (within 30 s). */
+  private static int busier(int[] ports) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      double[] running = new double[ports.length];
+      int busiest = 0;
+      for (int i = 0; i < ports.length; i++) {
+        running[i] = Metrics.scrape(ports[i]).valueOrZero("equistream_engine_running_requests");
+        busiest = running[i] > running[busiest] ? i : busiest;
+      }
+      if (running[busiest] > 0) {
+        return busiest;
+      }
+      assertTrue(System.nanoTime() < deadline, "neither instance was generating");
+      Thread.sleep(50);
     }
   }
 }
