@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One iteration's model calls: a prefill call over the oldest prefilling requests (at most the
- * chunk budget of prompt tokens, rows x tokens), then one decoding step over every request that is
+ * One iteration's model calls: a prefill call over prefilling requests (at most the chunk budget
+ * of prompt tokens, rows x tokens; {@link PrefillPlan} picks them), then one decoding step over every request that is
  * past its prompt, whose requests then choose their tokens in parallel across the cores. Requests
  * isolated after a failure run in calls of their own.
  */
@@ -58,29 +58,34 @@ final class StepRunner {
   }
 
   private void prefill(List<Active> running, List<Active> advancedNow) {
-    List<Active> selected = new ArrayList<>();
-    List<Integer> takes = new ArrayList<>();
-    int remaining = running.stream().anyMatch(StepRunner::decodes) ? settings.prefillChunkTokens()
-        : settings.idlePrefillTokens();
+    List<Active> candidates = new ArrayList<>();
     for (Active active : running) {
-      if (active.isolated || active.decoder.finish() != null || !active.decoder.prefilling()) {
-        continue;
-      }
-      List<LmSequence> rows = active.decoder.nextRows();
-      int take = Math.min(rows.get(0).pending(), Math.max(1, remaining / rows.size()));
-      if (!selected.isEmpty() && rows.size() * take > remaining) {
-        break;
-      }
-      selected.add(active);
-      takes.add(take);
-      remaining -= rows.size() * take;
-      if (remaining <= 0) {
-        break;
+      if (!active.isolated && active.decoder.finish() == null && active.decoder.prefilling()) {
+        candidates.add(active);
       }
     }
-    if (!selected.isEmpty()) {
-      advancedNow.addAll(call(selected, takes));
+    if (candidates.isEmpty()) {
+      return;
     }
+    int budget = running.stream().anyMatch(StepRunner::decodes) ? settings.prefillChunkTokens()
+        : settings.idlePrefillTokens();
+    int[] rows = new int[candidates.size()];
+    int[] pending = new int[candidates.size()];
+    for (int i = 0; i < rows.length; i++) {
+      List<LmSequence> own = candidates.get(i).decoder.nextRows();
+      rows[i] = own.size();
+      pending[i] = own.get(0).pending();
+    }
+    int[] takes = PrefillPlan.takes(rows, pending, budget);
+    List<Active> selected = new ArrayList<>();
+    List<Integer> selectedTakes = new ArrayList<>();
+    for (int i = 0; i < takes.length; i++) {
+      if (takes[i] > 0) {
+        selected.add(candidates.get(i));
+        selectedTakes.add(takes[i]);
+      }
+    }
+    advancedNow.addAll(call(selected, selectedTakes));
   }
 
   private int decode(List<Active> decoding) {
