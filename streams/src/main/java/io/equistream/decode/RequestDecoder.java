@@ -31,6 +31,8 @@ final class RequestDecoder {
   private final int maxPositions;
   private final AuditTrail audit;
   private final SplittableRandom random;
+  /** The request's orbits, which the sampler walks as blocks (its draws stay equivariant). */
+  private final int[][] orbits;
   private final Long seedUsed;
   private final List<Integer> completion = new ArrayList<>();
   /** Tokens an earlier run already showed: chosen again at their steps (see Submission). */
@@ -52,6 +54,7 @@ final class RequestDecoder {
     this.auditor = new StepAuditor(distribution);
     this.rows = new VariantRows(plan, request.promptIds(), settings.dedup(), settings.prefixSharing());
     this.audit = new AuditTrail(request.group());
+    this.orbits = request.group().orbitsByLowestToken();
     this.seedUsed = request.params().seed(); // a sampled request's seed is chosen by RequestResolver
     this.random = new SplittableRandom(seedUsed == null ? 0 : seedUsed);
     if (request.promptIds().length >= maxPositions) {
@@ -139,7 +142,7 @@ final class RequestDecoder {
     int step = completion.size();
     int[] rowOfVariant = rows.rowOfVariant();
     FairResult fair = distribution.combine(rowOfVariant, outputs);
-    TokenSampler.Draw draw = TokenSampler.draw(request.params(), random); // one u: fair token and audit's base token
+    TokenSampler.Draw draw = TokenSampler.draw(request.params(), random, orbits); // one u: fair and base token
     int token = step < forced.length ? forced[step] : draw.choose(fair.probs()); // draws as the earlier run did
     audit.add(auditor.audit(step, rowOfVariant, outputs, fair, token, draw));
     forwardSequences += outputs.count();

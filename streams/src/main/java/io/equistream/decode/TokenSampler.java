@@ -2,24 +2,28 @@ package io.equistream.decode;
 
 import io.equistream.audit.TokenChoice;
 import io.equistream.audit.TokenRanking;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
  * temperature / top-k / top-p sampling by inverse CDF of one uniform draw u in [0, 1). Candidates
- * are ranked by descending weight p^(1/T) (as a float), then ascending id; the draw walks that
- * ranking.
+ * are ranked by descending weight p^(1/T) (as a float), then ascending id, to cut top-k and top-p;
+ * the draw walks the kept tokens in ascending id, each orbit of the request's groups as one block.
  *
  * <p>Why u is explicit: the audit applies the same u to the base distribution, so "the base token"
  * of a sampled step is what the base model would have emitted with the same randomness, and an
  * intervention counts only what fairness changed (never under method none).
  */
 public final class TokenSampler {
-  /** One step's rule and draw: apply it to the fair distribution and to the base one. */
-  public record Draw(GenerationParams params, double u) implements TokenChoice {
+  /** One step's rule and draw (and the request's orbits): apply it to the fair distribution and to the base one. */
+  public record Draw(GenerationParams params, double u, int[][] orbits) implements TokenChoice {
     @Override
     public int choose(float[] probs) {
-      return TokenSampler.choose(probs, params, u);
+      return TokenSampler.choose(probs, params, u, orbits);
     }
 
     @Override
@@ -36,17 +40,29 @@ public final class TokenSampler {
   private TokenSampler() {
   }
 
-  /** Draws this step's u (one nextDouble per sampled step, none for greedy: seeded replays stay token-exact). */
-  public static Draw draw(GenerationParams params, SplittableRandom random) {
-    return new Draw(params, params.sampling() ? random.nextDouble() : 0);
+  private static final int[][] NO_ORBITS = new int[0][];
+
+  /**
+   * Draws this step's u (one nextDouble per sampled step, none for greedy: seeded replays stay
+   * token-exact); {@code orbits} as {@link io.equistream.group.ProductGroup#orbitsByLowestToken()}.
+   */
+  public static Draw draw(GenerationParams params, SplittableRandom random, int[][] orbits) {
+    return new Draw(params, params.sampling() ? random.nextDouble() : 0, orbits);
+  }
+
+  /** {@link #choose(float[], GenerationParams, double, int[][])} for a request without groups. */
+  public static int choose(float[] probs, GenerationParams params, double u) {
+    return choose(probs, params, u, NO_ORBITS);
   }
 
   /**
    * Greedy when not sampling. Sampling: weights w_t = p_t^(1/T), ranked by descending weight then
    * ascending id, cut to the top k and then to the shortest prefix whose weight reaches top_p of the
-   * total; the token is the first in rank order whose cumulative weight exceeds u * (kept total).
+   * total; the token is the first kept one, in walk order, whose cumulative weight exceeds
+   * u * (kept total). Walk order: ascending id, except that each orbit's kept tokens are walked as
+   * one block at the orbit's lowest id, by descending weight then ascending id.
    */
-  public static int choose(float[] probs, GenerationParams params, double u) {
+  public static int choose(float[] probs, GenerationParams params, double u, int[][] orbits) {
     if (!params.sampling()) {
       return TokenRanking.argmax(probs);
     }
@@ -83,15 +99,72 @@ public final class TokenSampler {
         }
       }
     }
-    double target = u * total;
-    double cumulative = 0;
+    return walk(ranked, keep, weight, u * total, orbits);
+  }
+
+  /**
+   * The first kept token, in walk order, whose cumulative weight exceeds target. Why id order and
+   * not rank order: float noise of 1e-7 (another batch shape, another kernel) swaps two near-equal
+   * weights in the ranking, and a draw that lands on either would change token; in id order the same
+   * noise moves each boundary by 1e-7 only, so a replay in other batches draws the same tokens. Why
+   * orbits as blocks ranked by weight: g permutes an orbit's weights and the block's order follows
+   * them, so the same u on g·p draws g of the token it draws on p (the draw is equivariant, as the
+   * ranking walk was; symsample's answer is g⁻¹ of the base model's draw on g·x).
+   */
+  private static int walk(int[] ranked, int keep, double[] weight, double target, int[][] orbits) {
+    boolean[] kept = new boolean[weight.length];
+    int lastKept = 0;
     for (int i = 0; i < keep; i++) {
-      cumulative += weight[ranked[i]];
-      if (target < cumulative) {
-        return ranked[i];
+      kept[ranked[i]] = true;
+      lastKept = Math.max(lastKept, ranked[i]);
+    }
+    int[][] blocks = keptBlocks(orbits, kept, weight); // clears its members from kept
+    double cumulative = 0;
+    int last = lastKept;
+    int block = 0;
+    for (int t = 0; t <= lastKept; t++) {
+      for (; block < blocks.length && blocks[block][0] == t; block++) {
+        for (int b = 1; b < blocks[block].length; b++) {
+          last = blocks[block][b];
+          cumulative += weight[last];
+          if (target < cumulative) {
+            return last;
+          }
+        }
+      }
+      if (kept[t]) {
+        last = t;
+        cumulative += weight[t];
+        if (target < cumulative) {
+          return t;
+        }
       }
     }
-    return ranked[keep - 1];
+    return last; // target at the total's rounding edge
+  }
+
+  /**
+   * Per orbit with kept tokens: {lowest id of the orbit, its kept tokens by descending weight then
+   * ascending id}, by lowest id; those tokens are cleared from {@code kept}.
+   */
+  private static int[][] keptBlocks(int[][] orbits, boolean[] kept, double[] weight) {
+    List<int[]> blocks = new ArrayList<>();
+    for (int[] orbit : orbits) {
+      int[] members = Arrays.stream(orbit).filter(t -> t < kept.length && kept[t]).boxed()
+          .sorted(Comparator.<Integer>comparingDouble(t -> -weight[t]).thenComparingInt(t -> t))
+          .mapToInt(Integer::intValue).toArray();
+      if (members.length > 0) {
+        int[] block = new int[members.length + 1];
+        block[0] = Arrays.stream(orbit).min().orElseThrow();
+        System.arraycopy(members, 0, block, 1, members.length);
+        blocks.add(block);
+        for (int t : members) {
+          kept[t] = false;
+        }
+      }
+    }
+    blocks.sort(Comparator.comparingInt(block -> block[0])); // the walk meets them in this order
+    return blocks.toArray(int[][]::new);
   }
 
   private static double weightOf(float p, double inverseTemperature, double maxLog) {

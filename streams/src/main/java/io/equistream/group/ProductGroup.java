@@ -8,17 +8,34 @@ import java.util.Set;
 /** G = G1 x ... x GN over disjoint word sets; acts on tokens factor by factor. */
 public final class ProductGroup {
   private final List<CyclicGroup> factors;
+  /** Every orbit of every factor, by ascending lowest token (the sampler walks each as one block there). */
+  private final int[][] orbitsByLowestToken;
 
   public ProductGroup(List<CyclicGroup> factors) {
     this.factors = List.copyOf(factors);
     Set<Integer> seen = new HashSet<>();
+    List<int[]> orbits = new ArrayList<>();
     for (CyclicGroup group : factors) {
       for (int token : group.tokens()) {
         if (!seen.add(token)) {
           throw new GroupsException("token " + token + " of group '" + group.name() + "' belongs to two groups");
         }
       }
+      for (int o = 0; o < group.orbitCount(); o++) {
+        orbits.add(group.orbit(o));
+      }
     }
+    orbits.sort(java.util.Comparator.comparingInt(orbit -> java.util.Arrays.stream(orbit).min().orElseThrow()));
+    this.orbitsByLowestToken = orbits.toArray(int[][]::new);
+  }
+
+  /** Every orbit (a copy), ordered by its lowest token id. */
+  public int[][] orbitsByLowestToken() {
+    int[][] copy = new int[orbitsByLowestToken.length][];
+    for (int o = 0; o < copy.length; o++) {
+      copy[o] = orbitsByLowestToken[o].clone();
+    }
+    return copy;
   }
 
   public List<CyclicGroup> factors() {

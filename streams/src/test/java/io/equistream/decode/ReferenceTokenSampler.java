@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * TokenSampler as it was before its top-k fast path (commit a1cefdd), kept to show that the fast
- * path picks the same token for the same draw. Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
+ * TokenSampler as it was before its top-k fast path (commit a1cefdd), with the draw's walk in id
+ * order as now, kept to show that the fast path picks the same token for the same draw. Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
  * temperature / top-k / top-p sampling driven by the request's seeded generator.
  */
 final class ReferenceTokenSampler {
@@ -59,14 +59,20 @@ final class ReferenceTokenSampler {
         }
       }
     }
+    // The draw walks the kept tokens in ascending id (since the noise fix; was rank order).
+    int[] kept = new int[keep];
+    for (int i = 0; i < keep; i++) {
+      kept[i] = (int) ranked[i];
+    }
+    Arrays.sort(kept);
     double target = random.nextDouble() * total;
     double cumulative = 0;
-    for (int i = 0; i < keep; i++) {
-      cumulative += weight[(int) ranked[i]];
+    for (int token : kept) {
+      cumulative += weight[token];
       if (target < cumulative) {
-        return (int) ranked[i];
+        return token;
       }
     }
-    return (int) ranked[keep - 1];
+    return kept[keep - 1];
   }
 }

@@ -9,28 +9,29 @@ import org.junit.jupiter.api.Test;
 
 /** Inverse-CDF sampling from one explicit draw u: known answers, and the coupling the audit relies on. */
 class TokenSamplerTest {
-  private static final float[] PROBS = {0.2f, 0.5f, 0.3f}; // ranked 1 (0.5), 2 (0.3), 0 (0.2)
+  private static final float[] PROBS = {0.2f, 0.5f, 0.3f}; // ranked 1 (0.5), 2 (0.3), 0 (0.2); walked 0, 1, 2
 
   private static GenerationParams sampling(double temperature, int topK, double topP) {
     return new GenerationParams(8, temperature, topK, topP, 1L, null);
   }
 
   @Test
-  void inverseCdfOverTheRankedTokens() {
+  void inverseCdfOverTheKeptTokensInIdOrder() {
     GenerationParams plain = sampling(1, 0, 1);
-    assertEquals(1, TokenSampler.choose(PROBS, plain, 0.0));
-    assertEquals(1, TokenSampler.choose(PROBS, plain, 0.49));
-    assertEquals(2, TokenSampler.choose(PROBS, plain, 0.51));
-    assertEquals(2, TokenSampler.choose(PROBS, plain, 0.79));
-    assertEquals(0, TokenSampler.choose(PROBS, plain, 0.81));
-    assertEquals(0, TokenSampler.choose(PROBS, plain, 0.999));
-    // top-k 2 keeps 0.5 and 0.3: u * 0.8 < 0.5 picks token 1
+    assertEquals(0, TokenSampler.choose(PROBS, plain, 0.0));
+    assertEquals(0, TokenSampler.choose(PROBS, plain, 0.19));
+    assertEquals(1, TokenSampler.choose(PROBS, plain, 0.21));
+    assertEquals(1, TokenSampler.choose(PROBS, plain, 0.69));
+    assertEquals(2, TokenSampler.choose(PROBS, plain, 0.71));
+    assertEquals(2, TokenSampler.choose(PROBS, plain, 0.999));
+    // top-k 2 keeps 0.5 and 0.3 (tokens 1, 2): u * 0.8 < 0.5 picks token 1
     assertEquals(1, TokenSampler.choose(PROBS, sampling(1, 2, 1), 0.6));
     assertEquals(2, TokenSampler.choose(PROBS, sampling(1, 2, 1), 0.7));
     // top-p 0.4: token 1 alone reaches 0.4 of the total
     assertEquals(1, TokenSampler.choose(PROBS, sampling(1, 0, 0.4), 0.99));
     // top-p 0.7 keeps tokens 1 and 2
     assertEquals(2, TokenSampler.choose(PROBS, sampling(1, 0, 0.7), 0.99));
+    assertEquals(1, TokenSampler.choose(PROBS, sampling(1, 0, 0.7), 0.6));
     // greedy ignores u
     assertEquals(1, TokenSampler.choose(PROBS, GenerationParams.greedy(8), 0.99));
   }
@@ -39,10 +40,10 @@ class TokenSamplerTest {
   void oneDrawPerSampledStepAndNoneForGreedy() {
     SplittableRandom random = new SplittableRandom(5);
     SplittableRandom reference = new SplittableRandom(5);
-    TokenSampler.Draw draw = TokenSampler.draw(sampling(0.7, 0, 1), random);
+    TokenSampler.Draw draw = TokenSampler.draw(sampling(0.7, 0, 1), random, new int[0][]);
     assertEquals(reference.nextDouble(), draw.u());
     assertTrue(draw.sampled());
-    TokenSampler.Draw greedy = TokenSampler.draw(GenerationParams.greedy(8), random);
+    TokenSampler.Draw greedy = TokenSampler.draw(GenerationParams.greedy(8), random, new int[0][]);
     assertFalse(greedy.sampled());
     assertEquals(reference.nextDouble(), random.nextDouble(), "greedy steps draw nothing");
   }
@@ -60,12 +61,103 @@ class TokenSamplerTest {
       for (int t = 0; t < probs.length; t++) {
         probs[t] /= (float) sum;
       }
-      TokenSampler.Draw draw = TokenSampler.draw(sampling(0.9, 40, 0.9), random);
+      TokenSampler.Draw draw = TokenSampler.draw(sampling(0.9, 40, 0.9), random, new int[0][]);
       assertEquals(draw.choose(probs), draw.choose(probs.clone()));
     }
   }
 
   private static final int VOCAB = 50_257;
+
+  /**
+   * The draw is equivariant: with the same u, g·p draws g of what p draws, because each orbit is
+   * walked as one block ranked by weight (g permutes an orbit's weights, and the block follows).
+   * Here 30 orbits (C2 and C4, spread over the ids) carry half the mass, so draws land on them
+   * often; a plain walk in id order breaks the equivariance on some of the same draws.
+   */
+  @Test
+  void theSameDrawOnGpIsGOfTheDrawOnP() {
+    SplittableRandom random = new SplittableRandom(17);
+    int[][] orbits = new int[30][];
+    for (int o = 0; o < orbits.length; o++) {
+      int k = o % 3 == 0 ? 4 : 2;
+      orbits[o] = new int[k];
+      for (int i = 0; i < k; i++) {
+        orbits[o][i] = (1000 * (o + 1) + 13_003 * i) % 50_000; // disjoint, far apart, not ascending
+      }
+    }
+    int[][] sorted = orbits.clone();
+    java.util.Arrays.sort(sorted, java.util.Comparator.comparingInt(o -> java.util.Arrays.stream(o).min().orElseThrow()));
+    int mismatches = 0;
+    int plainMismatches = 0;
+    int onOrbits = 0;
+    for (int trial = 0; trial < 2000; trial++) {
+      float[] probs = distribution(0, random);
+      for (int[] orbit : orbits) {
+        for (int t : orbit) {
+          probs[t] = (float) (0.5 / 90 * (0.5 + random.nextDouble()));
+        }
+      }
+      int shift = 1 + random.nextInt(3);
+      float[] moved = new float[VOCAB]; // (g·p)[g(t)] = p[t]
+      int[] g = new int[VOCAB];
+      for (int t = 0; t < VOCAB; t++) {
+        g[t] = t;
+      }
+      for (int[] orbit : orbits) {
+        for (int i = 0; i < orbit.length; i++) {
+          g[orbit[i]] = orbit[(i + shift) % orbit.length];
+        }
+      }
+      for (int t = 0; t < VOCAB; t++) {
+        moved[g[t]] = probs[t];
+      }
+      GenerationParams params = trial % 2 == 0 ? sampling(1, 0, 0.9) : sampling(0.8, 40, 1);
+      double u = random.nextDouble();
+      int drawn = TokenSampler.choose(probs, params, u, trial % 3 == 0 ? orbits : sorted); // any order
+      onOrbits += g[drawn] != drawn ? 1 : 0;
+      mismatches += TokenSampler.choose(moved, params, u, sorted) != g[drawn] ? 1 : 0;
+      plainMismatches += TokenSampler.choose(moved, params, u) != g[TokenSampler.choose(probs, params, u)] ? 1 : 0;
+    }
+    assertEquals(0, mismatches, "draws that were not equivariant");
+    assertTrue(onOrbits > 500, "draws landed on orbit words only " + onOrbits + " times");
+    assertTrue(plainMismatches > 100, "a plain id walk broke equivariance only " + plainMismatches + " times");
+  }
+
+  /**
+   * Another batch shape changes a row's probabilities by about 1e-6 (ORT's kernels sum in another
+   * order), which can swap the rank of two near-equal weights. Walking the ranking, every draw that
+   * lands on such a pair changed token (ReplayDeterminismTest's det-114); walking ids, the pair's
+   * boundary moves by 1e-6 of its weight. Here every token has a near-equal twin and the noise swaps
+   * each pair: the rank walk changed 100% of the draws, the id walk none. On smooth 50,257-token
+   * distributions with 1e-6 noise (no cut) the rank walk changed 5 draws of 2,000, the id walk 1.
+   */
+  @Test
+  void noiseThatSwapsNearEqualWeightsChangesNoDraw() {
+    SplittableRandom random = new SplittableRandom(3);
+    float[] probs = new float[VOCAB - 1];
+    float[] noisy = new float[VOCAB - 1];
+    int changed = 0;
+    for (int trial = 0; trial < 2000; trial++) {
+      double sum = 0;
+      for (int t = 0; t < probs.length; t += 2) {
+        double weight = Math.exp(random.nextGaussian() * 2);
+        double tilt = random.nextBoolean() ? 1e-6 : -1e-6;
+        probs[t] = (float) (weight * (1 + tilt));
+        probs[t + 1] = (float) (weight * (1 - tilt));
+        noisy[t] = probs[t + 1];
+        noisy[t + 1] = probs[t];
+        sum += 2 * weight;
+      }
+      for (int t = 0; t < probs.length; t++) {
+        probs[t] = (float) (probs[t] / sum);
+        noisy[t] = (float) (noisy[t] / sum);
+      }
+      GenerationParams params = sampling(trial % 2 == 0 ? 1.0 : 0.7, 0, 1);
+      double u = random.nextDouble();
+      changed += TokenSampler.choose(probs, params, u) != TokenSampler.choose(noisy, params, u) ? 1 : 0;
+    }
+    assertEquals(0, changed, "draws changed by noise of 1e-6");
+  }
 
   /** Kinds: 0 smooth, 1 mostly zero (like tiny-gpt2), 2 quantized (many exact ties), 3 one dominant token. */
   private static float[] distribution(int kind, SplittableRandom random) {

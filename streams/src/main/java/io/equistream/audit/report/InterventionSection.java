@@ -28,10 +28,10 @@ final class InterventionSection {
       + " method and decoding. Audits written before schema v2 do not record how they were decoded (\u201cnot"
       + " recorded\u201d); they compared sampled tokens with the base model's greedy token, so their sampled"
       + " steps overstate interventions. Sampled and greedy rates measure different things and are shown apart:"
-      + " inverse-CDF sampling walks each distribution's tokens in its own order of probability, so when fairness"
-      + " swaps the order of two close tokens the same draw can land on different tokens even though the"
-      + " distributions differ little; a sampled rate is the share of steps at which, with the same seed, the base"
-      + " model would have said something else.";
+      + " a sampled rate is the share of steps at which, with the same seed, the base model would have said"
+      + " something else. The draw walks both distributions' kept tokens in id order (each orbit as one block), so"
+      + " it moves only as far as the probabilities do, but a top-k or top-p cut that keeps other tokens moves it"
+      + " further.";
   private static final Map<Decoding, String> COLORS = Map.of(
       Decoding.GREEDY, "#1f78b4", Decoding.SAMPLED, "#e7298a", Decoding.NOT_RECORDED, "#999999");
 
