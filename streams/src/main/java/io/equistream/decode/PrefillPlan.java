@@ -9,8 +9,10 @@ import java.util.stream.IntStream;
  * remaining prefill fits in it, shortest first: a short prompt that arrives behind long ones starts
  * decoding at the next iteration instead of after all of them (first come, first served, a request
  * waited for every longer prompt ahead of it). The rest goes in arrival order, and the oldest
- * request not yet taken always gets at least one token a row: a stream of short prompts slows a
- * long one by at most half its share and never stops it.
+ * request not yet taken always gets at least one token a row (past the budget when it has more rows
+ * than the half left, as before when it had more than the whole budget; MemoryBudget's scratch is
+ * sized for an idle call, four budgets): a stream of short prompts slows a long one by at most half
+ * its share and never stops it.
  */
 final class PrefillPlan {
   private PrefillPlan() {
@@ -37,7 +39,7 @@ final class PrefillPlan {
     }
     int remaining = budget - used;
     boolean firstInOrder = true;
-    for (int i = 0; i < n && (remaining > 0 || firstInOrder); i++) {
+    for (int i = 0; i < n && remaining > 0; i++) { // remaining >= budget - budget / 2 >= 1 at the start
       if (takes[i] > 0) {
         continue;
       }

@@ -37,14 +37,15 @@ public final class TokenSampler {
   /** How far below the k-th probability the fast path still ranks tokens (then checks it was enough). */
   private static final double FAST_TOP_K_MARGIN = 1e-3;
 
+  private static final int[][] NO_ORBITS = new int[0][];
+
   private TokenSampler() {
   }
 
-  private static final int[][] NO_ORBITS = new int[0][];
-
   /**
    * Draws this step's u (one nextDouble per sampled step, none for greedy: seeded replays stay
-   * token-exact); {@code orbits} as {@link io.equistream.group.ProductGroup#orbitsByLowestToken()}.
+   * token-exact); {@code orbits}: the request's, as {@link io.equistream.group.ProductGroup#orbitsByLowestToken()}
+   * (any order will do).
    */
   public static Draw draw(GenerationParams params, SplittableRandom random, int[][] orbits) {
     return new Draw(params, params.sampling() ? random.nextDouble() : 0, orbits);
@@ -60,7 +61,7 @@ public final class TokenSampler {
    * ascending id, cut to the top k and then to the shortest prefix whose weight reaches top_p of the
    * total; the token is the first kept one, in walk order, whose cumulative weight exceeds
    * u * (kept total). Walk order: ascending id, except that each orbit's kept tokens are walked as
-   * one block at the orbit's lowest id, by descending weight then ascending id.
+   * one block at the orbit's lowest id, by descending weight (near-ties by ascending id).
    */
   public static int choose(float[] probs, GenerationParams params, double u, int[][] orbits) {
     if (!params.sampling()) {
@@ -144,27 +145,56 @@ public final class TokenSampler {
   }
 
   /**
-   * Per orbit with kept tokens: {lowest id of the orbit, its kept tokens by descending weight then
-   * ascending id}, by lowest id; those tokens are cleared from {@code kept}.
+   * Per orbit with kept tokens: {lowest id of the orbit, its kept tokens in block order}, by lowest
+   * id; those tokens are cleared from {@code kept}. Block order: descending weight, except that
+   * weights within TokenRanking's relative tie tolerance of the run they follow count as tied and go
+   * by ascending id (as greedy's tie rule): equitune sums an orbit's words over variants in different
+   * orders, so at a symmetric context they differ by rounding only, and that must not pick the word.
    */
   private static int[][] keptBlocks(int[][] orbits, boolean[] kept, double[] weight) {
     List<int[]> blocks = new ArrayList<>();
     for (int[] orbit : orbits) {
-      int[] members = Arrays.stream(orbit).filter(t -> t < kept.length && kept[t]).boxed()
-          .sorted(Comparator.<Integer>comparingDouble(t -> -weight[t]).thenComparingInt(t -> t))
-          .mapToInt(Integer::intValue).toArray();
-      if (members.length > 0) {
-        int[] block = new int[members.length + 1];
-        block[0] = Arrays.stream(orbit).min().orElseThrow();
-        System.arraycopy(members, 0, block, 1, members.length);
-        blocks.add(block);
-        for (int t : members) {
+      int[] block = new int[orbit.length + 1];
+      int size = 0;
+      int lowest = Integer.MAX_VALUE;
+      for (int t : orbit) {
+        lowest = Math.min(lowest, t);
+        if (t < kept.length && kept[t]) {
           kept[t] = false;
+          // insertion by descending weight, then ascending id (an orbit has a handful of words)
+          int at = ++size;
+          while (at > 1 && heavier(t, block[at - 1], weight)) {
+            block[at] = block[at - 1];
+            at--;
+          }
+          block[at] = t;
         }
+      }
+      if (size > 0) {
+        block[0] = lowest;
+        tiesByAscendingId(block, size, weight);
+        blocks.add(Arrays.copyOf(block, size + 1));
       }
     }
     blocks.sort(Comparator.comparingInt(block -> block[0])); // the walk meets them in this order
     return blocks.toArray(int[][]::new);
+  }
+
+  private static boolean heavier(int a, int b, double[] weight) {
+    return weight[a] > weight[b] || weight[a] == weight[b] && a < b;
+  }
+
+  /** Runs of block[1..size] (sorted by descending weight) within the tie tolerance of their first: ascending id. */
+  private static void tiesByAscendingId(int[] block, int size, double[] weight) {
+    for (int first = 1; first <= size; ) {
+      double floor = weight[block[first]] * (1 - TokenRanking.TIE_TOLERANCE);
+      int end = first + 1;
+      while (end <= size && weight[block[end]] >= floor) {
+        end++;
+      }
+      Arrays.sort(block, first, end);
+      first = end;
+    }
   }
 
   private static double weightOf(float p, double inverseTemperature, double maxLog) {

@@ -1,6 +1,8 @@
 package io.equistream.group;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +27,7 @@ public final class ProductGroup {
         orbits.add(group.orbit(o));
       }
     }
-    orbits.sort(java.util.Comparator.comparingInt(orbit -> java.util.Arrays.stream(orbit).min().orElseThrow()));
+    orbits.sort(Comparator.comparingInt(orbit -> Arrays.stream(orbit).min().orElseThrow()));
     this.orbitsByLowestToken = orbits.toArray(int[][]::new);
   }
 

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * TokenSampler as it was before its top-k fast path (commit a1cefdd), with the draw's walk in id
- * order as now, kept to show that the fast path picks the same token for the same draw. Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
+ * TokenSampler's full ranking without its top-k fast path (as of commit a1cefdd), with the draw's
+ * walk in id order as now (no orbits): shows that the fast path picks the same token for the same draw. Picks the next token from a probability vector: greedy (TokenRanking's tie rule) or
  * temperature / top-k / top-p sampling driven by the request's seeded generator.
  */
 final class ReferenceTokenSampler {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -86,7 +88,7 @@ class TokenSamplerTest {
       }
     }
     int[][] sorted = orbits.clone();
-    java.util.Arrays.sort(sorted, java.util.Comparator.comparingInt(o -> java.util.Arrays.stream(o).min().orElseThrow()));
+    Arrays.sort(sorted, Comparator.comparingInt(o -> Arrays.stream(o).min().orElseThrow()));
     int mismatches = 0;
     int plainMismatches = 0;
     int onOrbits = 0;
@@ -121,6 +123,33 @@ class TokenSamplerTest {
     assertEquals(0, mismatches, "draws that were not equivariant");
     assertTrue(onOrbits > 500, "draws landed on orbit words only " + onOrbits + " times");
     assertTrue(plainMismatches > 100, "a plain id walk broke equivariance only " + plainMismatches + " times");
+  }
+
+  /**
+   * Inside an orbit's block, words within the greedy tie tolerance (relative 1e-6) go by id: at a
+   * symmetric context equitune's orbit words differ by summation rounding only (~1e-7), and noise
+   * that swaps them must not swap the draw. Apart by more, the heavier goes first (equivariance).
+   */
+  @Test
+  void orbitWordsApartByRoundingOnlyAreWalkedByIdWhateverTheNoise() {
+    int[][] orbit = {{9, 5}};
+    float[] probs = new float[16];
+    Arrays.fill(probs, 0.4f / 14);
+    float[] swapped = probs.clone();
+    probs[5] = (float) (0.3 * (1 + 1e-7));
+    probs[9] = (float) (0.3 * (1 - 1e-7));
+    swapped[5] = probs[9];
+    swapped[9] = probs[5];
+    GenerationParams params = sampling(1, 0, 1);
+    for (double u = 0.005; u < 1; u += 0.01) {
+      assertEquals(TokenSampler.choose(probs, params, u, orbit), TokenSampler.choose(swapped, params, u, orbit), "u " + u);
+    }
+    // The block sits at id 5, after tokens 0-4 (5 x 0.4/14 = 0.143): 5 (tied, lower id) first, then 9.
+    assertEquals(5, TokenSampler.choose(probs, params, 0.15, orbit));
+    assertEquals(9, TokenSampler.choose(probs, params, 0.5, orbit));
+    probs[9] = 0.31f; // apart: the heavier word first
+    probs[5] = 0.29f;
+    assertEquals(9, TokenSampler.choose(probs, params, 0.15, orbit));
   }
 
   /**
@@ -197,7 +226,7 @@ class TokenSamplerTest {
         ids[i] = i;
         pairs[i] = ((long) keys[i] << 32) | i;
       }
-      java.util.Arrays.sort(pairs);
+      Arrays.sort(pairs);
       int[] sorted = TokenSampler.sortStable(keys, ids, n);
       assertEquals(n, sorted.length, "the ranking's length is the candidate count");
       for (int i = 0; i < n; i++) {

@@ -29,9 +29,10 @@ final class InterventionSection {
       + " recorded\u201d); they compared sampled tokens with the base model's greedy token, so their sampled"
       + " steps overstate interventions. Sampled and greedy rates measure different things and are shown apart:"
       + " a sampled rate is the share of steps at which, with the same seed, the base model would have said"
-      + " something else. The draw walks both distributions' kept tokens in id order (each orbit as one block), so"
-      + " it moves only as far as the probabilities do, but a top-k or top-p cut that keeps other tokens moves it"
-      + " further.";
+      + " something else. The draw walks both distributions' kept tokens in id order, each orbit as one block whose"
+      + " words go by probability: outside the orbits it moves only as far as the probabilities do; when fairness"
+      + " reorders two words of an orbit, the same draw can land on the other word although the distributions"
+      + " differ little.";
   private static final Map<Decoding, String> COLORS = Map.of(
       Decoding.GREEDY, "#1f78b4", Decoding.SAMPLED, "#e7298a", Decoding.NOT_RECORDED, "#999999");
 
