@@ -54,7 +54,7 @@ final class RequestDecoder {
     this.auditor = new StepAuditor(distribution);
     this.rows = new VariantRows(plan, request.promptIds(), settings.dedup(), settings.prefixSharing());
     this.audit = new AuditTrail(request.group());
-    this.orbits = request.group().orbitsByLowestToken();
+    this.orbits = request.group().orbits();
     this.seedUsed = request.params().seed(); // a sampled request's seed is chosen by RequestResolver
     this.random = new SplittableRandom(seedUsed == null ? 0 : seedUsed);
     if (request.promptIds().length >= maxPositions) {

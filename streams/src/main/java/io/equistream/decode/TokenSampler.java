@@ -44,8 +44,8 @@ public final class TokenSampler {
 
   /**
    * Draws this step's u (one nextDouble per sampled step, none for greedy: seeded replays stay
-   * token-exact); {@code orbits}: the request's, as {@link io.equistream.group.ProductGroup#orbitsByLowestToken()}
-   * (any order will do).
+   * token-exact); {@code orbits}: the request's, as {@link io.equistream.group.ProductGroup#orbits()}
+   * (in any order: the walk orders its blocks).
    */
   public static Draw draw(GenerationParams params, SplittableRandom random, int[][] orbits) {
     return new Draw(params, params.sampling() ? random.nextDouble() : 0, orbits);

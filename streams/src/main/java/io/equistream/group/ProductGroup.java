@@ -1,8 +1,6 @@
 package io.equistream.group;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,13 +8,13 @@ import java.util.Set;
 /** G = G1 x ... x GN over disjoint word sets; acts on tokens factor by factor. */
 public final class ProductGroup {
   private final List<CyclicGroup> factors;
-  /** Every orbit of every factor, by ascending lowest token (the sampler walks each as one block there). */
-  private final int[][] orbitsByLowestToken;
+  /** Every orbit of every factor (the sampler walks each as one block). */
+  private final int[][] orbits;
 
   public ProductGroup(List<CyclicGroup> factors) {
     this.factors = List.copyOf(factors);
     Set<Integer> seen = new HashSet<>();
-    List<int[]> orbits = new ArrayList<>();
+    List<int[]> allOrbits = new ArrayList<>();
     for (CyclicGroup group : factors) {
       for (int token : group.tokens()) {
         if (!seen.add(token)) {
@@ -24,18 +22,17 @@ public final class ProductGroup {
         }
       }
       for (int o = 0; o < group.orbitCount(); o++) {
-        orbits.add(group.orbit(o));
+        allOrbits.add(group.orbit(o));
       }
     }
-    orbits.sort(Comparator.comparingInt(orbit -> Arrays.stream(orbit).min().orElseThrow()));
-    this.orbitsByLowestToken = orbits.toArray(int[][]::new);
+    this.orbits = allOrbits.toArray(int[][]::new);
   }
 
-  /** Every orbit (a copy), ordered by its lowest token id. */
-  public int[][] orbitsByLowestToken() {
-    int[][] copy = new int[orbitsByLowestToken.length][];
+  /** Every orbit of every factor, factor by factor (a copy). */
+  public int[][] orbits() {
+    int[][] copy = new int[orbits.length][];
     for (int o = 0; o < copy.length; o++) {
-      copy[o] = orbitsByLowestToken[o].clone();
+      copy[o] = orbits[o].clone();
     }
     return copy;
   }
