@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** Runs the service against external brokers until SIGTERM/SIGINT. */
+/** Runs the service against external brokers until SIGTERM/SIGINT; exits 0 after its clean close. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the EquiStream service against a Kafka cluster.")
 final class RunCommand implements Callable<Integer> {
   @Mixin
@@ -32,9 +32,11 @@ final class RunCommand implements Callable<Integer> {
         http.attach(service.streams());
         System.err.println("equistream: health and metrics on http port " + http.port());
       }
-      // The JVM halts when the hooks return: wait for the clean close (Kafka Streams commits and
-      // leaves the group, then the engine stops), as long as it may take.
+      // A stop signal only wakes this thread: the close below runs before the JVM's shutdown
+      // (see StopSignals). The hook covers any other way the JVM may begin to exit; it waits
+      // for the clean close (Kafka Streams commits and leaves the group, then the engine stops).
       long shutdownMillis = config.shutdownTimeout().toMillis();
+      StopSignals.install(stopped::countDown);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         stopped.countDown();
         try {

@@ -157,6 +157,7 @@ class InstanceLifecycleFaultIT {
     Path dir = FaultKit.dir(suffix);
     FaultKit.createTopics(bootstrap, suffix, 4, (short) 1, Map.of());
     Map<String, String> settings = settings("fault-sigterm", suffix);
+    settings.put("equistream.http.port", "0"); // the test waits on the engine's running-requests gauge
     settings.put("state.dir", dir.resolve("state").toString()); // the restart finds its own state
     List<ServiceProcess> all = new ArrayList<>();
     try (CommittedTail<FairCompletion> completions = new CommittedTail<>(bootstrap, "completions-" + suffix,
@@ -165,9 +166,14 @@ class InstanceLifecycleFaultIT {
             AvroSerde.of(FairnessAudit.class).deserializer())) {
       ServiceProcess first = ServiceProcess.start("instance-0", dir, "-Xmx512m", settings, List.of());
       all.add(first);
-      Thread producer = produceInWaves(suffix, "t-", prompts);
+      int port = first.httpPort(Duration.ofSeconds(60));
+      FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "t-", 0, prompts / 2);
       assertTrue(completions.awaitCount(10, Duration.ofSeconds(120)), "no progress: " + FaultKit.tail(first.log, 30));
-      producer.join();
+      // The second half arrives only now, so it is still generating at the SIGTERM: requests of
+      // equal prompts admitted together finish in the same step, and a first half sent with them
+      // could all be answered in the commit that passed 10.
+      FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "t-", prompts / 2, prompts);
+      awaitGenerating(port, Duration.ofSeconds(30));
       int answeredAtStop = completions.count();
       long t0 = System.nanoTime();
       int exit = first.stop();
@@ -209,6 +215,15 @@ class InstanceLifecycleFaultIT {
       int next = log.indexOf(line, at);
       assertTrue(next >= 0, "'" + line + "' missing (or out of order) in the shutdown log");
       at = next;
+    }
+  }
+
+  /** Waits until the engine holds requests (its running-requests gauge above 0). */
+  private static void awaitGenerating(int port, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (Metrics.scrape(port).valueOrZero("equistream_engine_running_requests") == 0) {
+      assertTrue(System.nanoTime() < deadline, "the engine held no requests within " + timeout);
+      Thread.sleep(50);
     }
   }
 

@@ -68,11 +68,12 @@ final class ServiceProcess {
   }
 
   /**
-   * True when an exit code after SIGTERM means a clean stop: 0, or 143 (128 + SIGTERM), which the JVM
-   * reports after its shutdown hooks (here: RunCommand's clean Kafka Streams close) have finished.
+   * True when an exit code after SIGTERM means a clean stop: 0, which {@code run} returns after
+   * closing Kafka Streams, the engine and the model. 143 (128 + SIGTERM) would mean the JVM began
+   * its shutdown on the signal, where ONNX Runtime's hook races the engine (see StopSignals).
    */
   static boolean cleanExit(int code) {
-    return code == 0 || code == 143;
+    return code == 0;
   }
 
   /** SIGTERM and the exit code (-1 when it did not exit within 60 s and was killed). */
