@@ -54,12 +54,12 @@ class InstanceLifecycleFaultIT {
     return s;
   }
 
-  /** Prompts [0, n) in waves of 10 every 500 ms, from a background thread. */
-  private static Thread produceInWaves(String suffix, String prefix, int n) {
+  /** Prompts [first, end) in waves of 10 every 500 ms, from a background thread. */
+  private static Thread produceInWaves(String suffix, String prefix, int first, int end) {
     Thread producer = new Thread(() -> {
       try {
-        for (int from = 0; from < n; from += 10) {
-          FaultKit.producePrompts(bootstrap, "prompts-" + suffix, prefix, from, Math.min(n, from + 10));
+        for (int from = first; from < end; from += 10) {
+          FaultKit.producePrompts(bootstrap, "prompts-" + suffix, prefix, from, Math.min(end, from + 10));
           Thread.sleep(500);
         }
       } catch (Exception e) {
@@ -84,14 +84,20 @@ class InstanceLifecycleFaultIT {
     Path dir = FaultKit.dir(suffix);
     FaultKit.createTopics(bootstrap, suffix, 4, (short) 1, Map.of());
     Map<String, String> settings = settings("fault-zombie", suffix);
+    settings.put("equistream.http.port", "0"); // the test waits on A's running-requests gauge
     ServiceProcess a = ServiceProcess.start("instance-a", dir, "-Xmx512m", settings, List.of());
     ServiceProcess b = ServiceProcess.start("instance-b", dir, "-Xmx512m", settings, List.of());
     try (CommittedTail<FairCompletion> completions = new CommittedTail<>(bootstrap, "completions-" + suffix,
         AvroSerde.of(FairCompletion.class).deserializer());
         CommittedTail<FairnessAudit> audits = new CommittedTail<>(bootstrap, "audit-" + suffix,
             AvroSerde.of(FairnessAudit.class).deserializer())) {
-      Thread producer = produceInWaves(suffix, "z-", prompts);
+      int portA = a.httpPort(Duration.ofSeconds(60));
+      FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "z-", 0, prompts / 2);
       assertTrue(completions.awaitCount(20, Duration.ofSeconds(120)), "no progress: " + FaultKit.tail(a.log, 30));
+      // The rest arrives in waves from now on, so A is generating when it freezes (a backlog sent
+      // at once is admitted together and answered in one step, which could leave A nothing to take over).
+      Thread producer = produceInWaves(suffix, "z-", prompts / 2, prompts);
+      awaitGenerating(portA, Duration.ofSeconds(30));
       long takenOverBefore = resubmitted(b.logText());
       a.pause();
       long pausedAt = System.nanoTime();
@@ -169,9 +175,9 @@ class InstanceLifecycleFaultIT {
       int port = first.httpPort(Duration.ofSeconds(60));
       FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "t-", 0, prompts / 2);
       assertTrue(completions.awaitCount(10, Duration.ofSeconds(120)), "no progress: " + FaultKit.tail(first.log, 30));
-      // The second half arrives only now, so it is still generating at the SIGTERM: requests of
-      // equal prompts admitted together finish in the same step, and a first half sent with them
-      // could all be answered in the commit that passed 10.
+      // The second half arrives only now, so it is still generating at the SIGTERM: short prompts
+      // admitted together are prefilled in one call and, all wanting 16 tokens, finish in the same
+      // step; sent with the first half, they could all be answered in the commit that passed 10.
       FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "t-", prompts / 2, prompts);
       awaitGenerating(port, Duration.ofSeconds(30));
       int answeredAtStop = completions.count();
