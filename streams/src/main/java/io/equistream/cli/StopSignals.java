@@ -7,9 +7,9 @@ import sun.misc.Signal;
 /**
  * SIGTERM and SIGINT as a request to stop, handled by the service rather than by the JVM's
  * shutdown. Why: on a signal the JVM runs every shutdown hook at once, and ONNX Runtime registers
- * one that releases its native environment. A graceful close that waited in a hook raced it: the
- * engine, still in a model call while Kafka Streams closed, crashed the JVM (SIGSEGV in
- * libonnxruntime, exit 134) instead of exiting cleanly. With these handlers the JVM does not begin
+ * one that releases its native environment, which ORT requires to outlive its sessions. A graceful
+ * close that waited in a hook of ours raced it, the engine still in model calls while Kafka Streams
+ * closed: the most likely cause of one SIGSEGV in libonnxruntime (exit 134) at a SIGTERM. With these handlers the JVM does not begin
  * its shutdown until the service has closed Kafka Streams, the engine and the model, so ORT's hook
  * finds nothing that still uses the environment. A second signal halts at once (an impatient Ctrl-C;
  * exactly-once holds anyway: open transactions abort).
