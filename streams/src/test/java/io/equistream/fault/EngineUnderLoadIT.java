@@ -113,7 +113,7 @@ class EngineUnderLoadIT {
         FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "st-", 0, prompts, true);
         assertTrue(chunks.awaitCount(60, Duration.ofSeconds(120)), "no chunks: " + FaultKit.tail(all.get(0).log, 30));
         // The victim is whichever instance generates more right now: the assignment decides, not the start order.
-        int victim = busier(ports);
+        int victim = Metrics.awaitGenerating(Duration.ofSeconds(30), ports);
         all.get(victim).kill(); // mid-stream: chunks of running requests are committed, their answers are not
         long killedAt = System.currentTimeMillis();
         all.add(ServiceProcess.start("instance-2", dir, "-Xmx512m", settings, List.of()));
@@ -157,24 +157,6 @@ class EngineUnderLoadIT {
           }
         }
       }
-    }
-  }
-
-  /** The index of the instance with the most requests in its engine, once either has some (within 30 s). */
-  private static int busier(int[] ports) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      double[] running = new double[ports.length];
-      int busiest = 0;
-      for (int i = 0; i < ports.length; i++) {
-        running[i] = Metrics.scrape(ports[i]).valueOrZero("equistream_engine_running_requests");
-        busiest = running[i] > running[busiest] ? i : busiest;
-      }
-      if (running[busiest] > 0) {
-        return busiest;
-      }
-      assertTrue(System.nanoTime() < deadline, "neither instance was generating");
-      Thread.sleep(50);
     }
   }
 }

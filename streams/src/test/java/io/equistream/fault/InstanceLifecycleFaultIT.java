@@ -97,7 +97,7 @@ class InstanceLifecycleFaultIT {
       // The rest arrives in waves from now on, so A is generating when it freezes (a backlog sent
       // at once is admitted together and answered in one step, which could leave A nothing to take over).
       Thread producer = produceInWaves(suffix, "z-", prompts / 2, prompts);
-      awaitGenerating(portA, Duration.ofSeconds(30));
+      Metrics.awaitGenerating(Duration.ofSeconds(30), portA);
       long takenOverBefore = resubmitted(b.logText());
       a.pause();
       long pausedAt = System.nanoTime();
@@ -179,7 +179,7 @@ class InstanceLifecycleFaultIT {
       // admitted together are prefilled in one call and, all wanting 16 tokens, finish in the same
       // step; sent with the first half, they could all be answered in the commit that passed 10.
       FaultKit.producePrompts(bootstrap, "prompts-" + suffix, "t-", prompts / 2, prompts);
-      awaitGenerating(port, Duration.ofSeconds(30));
+      Metrics.awaitGenerating(Duration.ofSeconds(30), port);
       int answeredAtStop = completions.count();
       long t0 = System.nanoTime();
       int exit = first.stop();
@@ -221,15 +221,6 @@ class InstanceLifecycleFaultIT {
       int next = log.indexOf(line, at);
       assertTrue(next >= 0, "'" + line + "' missing (or out of order) in the shutdown log");
       at = next;
-    }
-  }
-
-  /** Waits until the engine holds requests (its running-requests gauge above 0). */
-  private static void awaitGenerating(int port, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (Metrics.scrape(port).valueOrZero("equistream_engine_running_requests") == 0) {
-      assertTrue(System.nanoTime() < deadline, "the engine held no requests within " + timeout);
-      Thread.sleep(50);
     }
   }
 

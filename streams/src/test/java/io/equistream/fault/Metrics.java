@@ -1,6 +1,7 @@
 package io.equistream.fault;
 
 import io.equistream.stream.observe.PrometheusText;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -18,6 +19,29 @@ final class Metrics {
       throw new AssertionError("/metrics answered " + response.statusCode());
     }
     return new Metrics(response.body());
+  }
+
+  /**
+   * Waits until an instance's engine holds requests (its running-requests gauge above 0); returns
+   * the index of the port whose engine holds the most at that moment.
+   */
+  static int awaitGenerating(Duration timeout, int... ports) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      double[] running = new double[ports.length];
+      int busiest = 0;
+      for (int i = 0; i < ports.length; i++) {
+        running[i] = scrape(ports[i]).valueOrZero("equistream_engine_running_requests");
+        busiest = running[i] > running[busiest] ? i : busiest;
+      }
+      if (running[busiest] > 0) {
+        return busiest;
+      }
+      if (System.nanoTime() >= deadline) {
+        throw new AssertionError("no engine held requests within " + timeout);
+      }
+      Thread.sleep(50);
+    }
   }
 
   /** The sum over the series of a metric whose labels contain every fragment (e.g. status="ok"); fails when none. */
